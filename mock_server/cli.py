@@ -1,0 +1,93 @@
+"""`vidu-mock`: start the fake from a shell, with every setting as a flag."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from werkzeug.serving import make_server
+
+from mock_server.app import create_app
+from mock_server.settings import Settings, settings_fields, settings_table
+
+EXAMPLE_KEY = "test-key"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vidu-mock", description="A fake of the Vidu Q2 Pro Fast img2video async API."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="run the fake over HTTP",
+        description="Run the fake over HTTP. "
+        "Every flag can also be set with the environment variable named in its help.",
+    )
+    for spec in settings_fields():
+        serve.add_argument(
+            spec.flag,
+            dest=spec.name,
+            default=None,
+            metavar=spec.name.upper(),
+            help=f"{spec.help} [env {spec.env}; default {spec.default_text}]",
+        )
+    commands.add_parser("settings", help="print the settings table (Markdown)")
+    return parser
+
+
+def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
+    """Defaults, then `VIDU_MOCK_*` variables, then flags: the last one given wins."""
+    from_env = Settings.from_env(environ)
+    flags = {
+        spec.name: getattr(args, spec.name)
+        for spec in settings_fields()
+        if getattr(args, spec.name, None) is not None
+    }
+    return Settings.from_strings(flags, base=from_env)
+
+
+def serve(settings: Settings) -> None:
+    app = create_app(settings)
+    server = make_server(settings.host, settings.port, app, threaded=True)
+    base = f"http://{settings.host}:{server.server_port}"
+    print(startup_banner(base, settings), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def startup_banner(base: str, settings: Settings) -> str:
+    """Say where the fake listens and give a submit command to paste."""
+    key = settings.api_keys[0] if settings.api_keys else EXAMPLE_KEY
+    body = '{"images": ["https://example.com/cat.png"], "prompt": "a cat surfing", "duration": 2}'
+    return (
+        f"vidu-mock listening on {base} (progression {settings.progression}, "
+        f"clock {'virtual' if settings.virtual_clock else 'real'}, speed {settings.speed})\n"
+        f"Try:\n  curl -s -X POST {base}/v3/async/vidu-q2-pro-fast-img2video \\\n"
+        f"    -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
+        f"    -d '{body}'"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "settings":
+        print(settings_table())
+        return 0
+    try:
+        settings = resolve_settings(args, os.environ)
+    except ValueError as exc:
+        parser.error(str(exc))
+    serve(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

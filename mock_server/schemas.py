@@ -1,0 +1,150 @@
+"""The JSON Schemas in `schemas/`: loading them, validating submit bodies against them (with the
+profile overlays the settings switch on), and applying their documented defaults."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from mock_server.settings import Settings
+
+SUBMIT_REQUEST = "submit-request"
+SUBMIT_RESPONSE = "submit-response"
+TASK_RESULT = "task-result"
+ERROR = "error"
+IMAGE_REFS = "submit-request.image-refs"
+UPSTREAM_LIMITS = "submit-request.upstream-limits"
+MAX_MESSAGE_CHARS = 300
+
+
+def schema_dir() -> Path:
+    """Find the schemas: packaged inside the wheel, or beside the package in a checkout."""
+    packaged = Path(__file__).parent / "_schemas"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "schemas"
+
+
+@functools.cache
+def load(name: str) -> dict[str, Any]:
+    """Return one schema document by its short name, e.g. `task-result`."""
+    with (schema_dir() / f"{name}.schema.json").open(encoding="utf-8") as handle:
+        document: dict[str, Any] = json.load(handle)
+    return document
+
+
+def all_names() -> list[str]:
+    return sorted(path.name.removesuffix(".schema.json") for path in schema_dir().glob("*.json"))
+
+
+@functools.cache
+def registry() -> Registry[Any]:
+    """Every schema under its `$id`, so documents can `$ref` each other."""
+    resources = [
+        (load(name)["$id"], Resource.from_contents(load(name), DRAFT202012)) for name in all_names()
+    ]
+    return Registry().with_resources(resources)
+
+
+def schema_id(name: str) -> str:
+    return str(load(name)["$id"])
+
+
+def validator_for(name: str) -> Draft202012Validator:
+    """A validator for one schema, resolving references through the registry."""
+    return Draft202012Validator(load(name), registry=registry())
+
+
+def submit_schema(settings: Settings) -> dict[str, Any]:
+    """Compose the submit-request schema with the overlays the profile settings switch on."""
+    parts = [{"$ref": schema_id(SUBMIT_REQUEST)}]
+    if settings.image_refs == "strict":
+        parts.append({"$ref": schema_id(IMAGE_REFS)})
+    if settings.upstream_limits:
+        parts.append({"$ref": schema_id(UPSTREAM_LIMITS)})
+    composed: dict[str, Any] = {"$schema": load(SUBMIT_REQUEST)["$schema"], "allOf": parts}
+    if settings.duration_required:
+        composed["required"] = ["duration"]
+    if settings.unknown_fields == "reject":
+        composed["unevaluatedProperties"] = False
+    return composed
+
+
+def _is_strict_integer(_checker: Any, instance: Any) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+StrictIntegerValidator = jsonschema.validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
+)
+
+
+class SubmitValidator:
+    """Validates submit bodies under one set of profile settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        cls = (
+            StrictIntegerValidator if settings.integral_floats == "reject" else Draft202012Validator
+        )
+        self._validator = cls(submit_schema(settings), registry=registry())
+
+    def problems(self, body: Any) -> list[str]:
+        """Every rule the body breaks, as `field: rule` sentences, sorted by field."""
+        messages = {describe(error) for error in self._validator.iter_errors(body)}
+        return sorted(messages)
+
+
+def field_path(error: ValidationError) -> str:
+    """Write an error's location the way a client names it: `images[0]`, `duration`."""
+    text = ""
+    for part in error.absolute_path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def describe(error: ValidationError) -> str:
+    """Turn one validation error into a short sentence naming the field and the rule."""
+    path = field_path(error)
+    custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return "; ".join(_join(path, name, "is required") for name in missing)
+    if error.validator == "unevaluatedProperties":
+        unknown = _unknown_fields(error.instance)
+        return "; ".join(_join(path, name, "is not a documented field") for name in unknown)
+    message = str(custom) if custom else error.message
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS - 1] + "…"
+    return f"{path or 'body'}: {message}"
+
+
+def _join(path: str, name: str, rule: str) -> str:
+    return f"{path + '.' if path else ''}{name}: {rule}"
+
+
+def _unknown_fields(instance: Any) -> list[str]:
+    known = load(SUBMIT_REQUEST)["properties"].keys()
+    return sorted(str(key) for key in instance if key not in known)
+
+
+def defaulted(body: dict[str, Any]) -> dict[str, Any]:
+    """Fill in every documented default and turn integral floats like 5.0 into ints."""
+    result = dict(body)
+    for name, spec in _properties():
+        if name not in result and "default" in spec:
+            result[name] = spec["default"]
+        if spec.get("type") == "integer" and isinstance(result.get(name), float):
+            result[name] = int(result[name])
+    return result
+
+
+def _properties() -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from load(SUBMIT_REQUEST)["properties"].items()

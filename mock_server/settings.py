@@ -1,0 +1,311 @@
+"""Every knob of the fake, in one frozen object built from CLI flags, environment and defaults.
+
+Each field carries its help text and parser, so the CLI, the environment variables
+(`VIDU_MOCK_<NAME>`) and the README's settings table all come from this one declaration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ENV_PREFIX = "VIDU_MOCK_"
+MIB = 1024 * 1024
+
+
+class ProgressionKind(enum.Enum):
+    """How a job moves through its lifecycle."""
+
+    REALTIME = "realtime"
+    INSTANT = "instant"
+    POLLS = "polls"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class Progression:
+    """A lifecycle progression policy, written `realtime`, `instant`, `polls:N` or `manual`."""
+
+    kind: ProgressionKind = ProgressionKind.REALTIME
+    reads_per_stage: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> Progression:
+        """Read `polls:3` and friends; raise ValueError with the accepted forms."""
+        name, _, count = text.strip().lower().partition(":")
+        try:
+            kind = ProgressionKind(name)
+        except ValueError:
+            raise ValueError(
+                f"unknown progression {text!r}; use realtime, instant, polls:N or manual"
+            ) from None
+        if kind is not ProgressionKind.POLLS:
+            if count:
+                raise ValueError(f"progression {name!r} takes no ':N' part")
+            return cls(kind)
+        reads = _parse_int(count or "1")
+        if reads < 1:
+            raise ValueError("polls:N needs N >= 1")
+        return cls(kind, reads)
+
+    def __str__(self) -> str:
+        if self.kind is ProgressionKind.POLLS:
+            return f"polls:{self.reads_per_stage}"
+        return str(self.kind.value)
+
+
+class ClockKind(enum.Enum):
+    """Whether the fake's time follows the wall clock or only moves when told to."""
+
+    REAL = "real"
+    VIRTUAL = "virtual"
+
+
+def _parse_int(text: str) -> int:
+    return int(text.strip())
+
+
+def _parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean (true/false), got {text!r}")
+
+
+def _parse_optional_int(text: str) -> int | None:
+    return None if text.strip().lower() in {"", "none", "random"} else _parse_int(text)
+
+
+def _parse_keys(text: str) -> tuple[str, ...]:
+    return tuple(key.strip() for key in text.split(",") if key.strip())
+
+
+def _parse_status(*allowed: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        status = _parse_int(text)
+        if status not in allowed:
+            raise ValueError(f"expected one of {', '.join(map(str, allowed))}, got {status}")
+        return status
+
+    return parse
+
+
+def _parse_choice(*allowed: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _setting(default: Any, help: str, parse: Callable[[str], Any], *, guess: bool = False) -> Any:
+    """Declare one setting: its default, help text, string parser and whether it is a [guess]."""
+    return field(default=default, metadata={"help": help, "parse": parse, "guess": guess})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The fake's whole configuration; `create_app(Settings(...))` takes it."""
+
+    host: str = _setting("127.0.0.1", "Interface `vidu-mock serve` binds to.", str)
+    port: int = _setting(8080, "Port `vidu-mock serve` binds to (0 picks a free one).", _parse_int)
+    public_base_url: str = _setting(
+        "",
+        "Base URL written into `video_url`s, for use behind a proxy or in a container "
+        "(default: the URL the request came in on).",
+        str,
+    )
+    speed: float = _setting(
+        1.0, "Divides every queue and processing time of the timing model.", float
+    )
+    progression: Progression = _setting(
+        Progression(),
+        "How jobs advance: realtime (timing model x speed), instant (terminal at first read), "
+        "polls:N (one stage per N reads), manual (only when the virtual clock is advanced).",
+        Progression.parse,
+    )
+    clock: ClockKind = _setting(
+        ClockKind.REAL,
+        "real: wall-clock time; virtual: time moves only through the control API "
+        "(manual progression implies virtual).",
+        ClockKind,
+    )
+    seed: int | None = _setting(
+        None, "Makes task ids, timings and every generated value reproducible.", _parse_optional_int
+    )
+    missing_key_status: int = _setting(
+        400,
+        "Status for a request with no API key: 400 MISSING_API_KEY (docs) or 403 "
+        "INVALID_API_KEY (one live capture).",
+        _parse_status(400, 403),
+        guess=True,
+    )
+    wrong_key_status: int = _setting(
+        403,
+        "Status for a wrong API key, reason INVALID_API_KEY: 403 (docs) or 401 (reseller FAQ).",
+        _parse_status(401, 403),
+        guess=True,
+    )
+    api_keys: tuple[str, ...] = _setting(
+        (),
+        "Comma-separated keys that are valid; empty accepts any non-empty Bearer token.",
+        _parse_keys,
+        guess=True,
+    )
+    accept_bare_key: bool = _setting(
+        False,
+        "Accept an Authorization header holding the key without `Bearer `.",
+        _parse_bool,
+        guess=True,
+    )
+    unknown_fields: str = _setting(
+        "ignore",
+        "Body fields the docs do not list: ignore, or reject with 400.",
+        _parse_choice("ignore", "reject"),
+        guess=True,
+    )
+    upstream_limits: bool = _setting(
+        False,
+        "Enforce the upstream model's limits: prompt <= 2000 chars, exactly one image, "
+        "no audio with off_peak.",
+        _parse_bool,
+        guess=True,
+    )
+    image_refs: str = _setting(
+        "strict",
+        "strict: each image must be an http(s) URL or a data:image/...;base64, URI; "
+        "any: any string.",
+        _parse_choice("strict", "any"),
+        guess=True,
+    )
+    duration_required: bool = _setting(
+        False,
+        "Require `duration` (the docs list it as required and give it a default of 5).",
+        _parse_bool,
+        guess=True,
+    )
+    integral_floats: str = _setting(
+        "accept",
+        "Integer fields sent as 5.0: accept (as JSON Schema does) or reject.",
+        _parse_choice("accept", "reject"),
+        guess=True,
+    )
+    content_type: str = _setting(
+        "lenient",
+        "Submit without `Content-Type: application/json`: lenient (parse anyway) or strict (400).",
+        _parse_choice("lenient", "strict"),
+        guess=True,
+    )
+    task_type: str = _setting(
+        "VIDU_Q2_PRO_FAST_IMG2VIDEO",
+        "The `task.task_type` string (undocumented).",
+        str,
+        guess=True,
+    )
+    max_body_bytes: int = _setting(
+        20 * MIB, "Largest request body accepted; larger answers 413.", _parse_int
+    )
+    video_url_ttl: int = _setting(
+        3600, "Seconds a `video_url` stays valid after the job finished.", _parse_int
+    )
+
+    def __post_init__(self) -> None:
+        if not self.speed > 0:
+            raise ValueError(f"speed must be > 0, got {self.speed}")
+        if self.max_body_bytes < 1:
+            raise ValueError("max_body_bytes must be >= 1")
+        if self.video_url_ttl < 0:
+            raise ValueError("video_url_ttl must be >= 0")
+
+    @property
+    def virtual_clock(self) -> bool:
+        """Tell whether time moves only when advanced."""
+        return self.clock is ClockKind.VIRTUAL or self.progression.kind is ProgressionKind.MANUAL
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some settings changed."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_strings(cls, values: Mapping[str, str], base: Settings | None = None) -> Settings:
+        """Build settings from `name -> text` pairs, each parsed by its field's parser."""
+        known = {spec.name: spec for spec in settings_fields()}
+        parsed: dict[str, Any] = {}
+        for name, text in values.items():
+            spec = known.get(name)
+            if spec is None:
+                raise ValueError(f"unknown setting {name!r}")
+            try:
+                parsed[name] = spec.parse(text)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        return (base or cls()).replace(**parsed)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], base: Settings | None = None) -> Settings:
+        """Build settings from `VIDU_MOCK_*` environment variables."""
+        values = {spec.name: environ[spec.env] for spec in settings_fields() if spec.env in environ}
+        return cls.from_strings(values, base)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """What the CLI and the docs need to know about one setting."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any]
+    guess: bool
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def default_text(self) -> str:
+        if isinstance(self.default, tuple):
+            return ",".join(self.default) or "(any)"
+        if isinstance(self.default, enum.Enum):
+            return str(self.default.value)
+        if isinstance(self.default, bool):
+            return str(self.default).lower()
+        return "(unset)" if self.default in (None, "") else str(self.default)
+
+
+def settings_fields() -> Iterator[SettingSpec]:
+    """List every setting with its metadata, in declaration order."""
+    for spec in dataclasses.fields(Settings):
+        yield SettingSpec(
+            name=spec.name,
+            default=spec.default,
+            help=spec.metadata["help"],
+            parse=spec.metadata["parse"],
+            guess=spec.metadata["guess"],
+        )
+
+
+def settings_table() -> str:
+    """Render the README's settings table in Markdown."""
+    rows = [
+        "| setting | CLI flag | environment variable | default | guess | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for spec in settings_fields():
+        guess = "yes" if spec.guess else ""
+        rows.append(
+            f"| `{spec.name}` | `{spec.flag}` | `{spec.env}` | `{spec.default_text}` | {guess} "
+            f"| {spec.help} |"
+        )
+    return "\n".join(rows)
