@@ -5,7 +5,7 @@ from __future__ import annotations
 from mock_server.errors import InvalidApiKey, MissingApiKey
 from mock_server.settings import Settings
 
-BEARER = "bearer "
+BEARER = "bearer"
 
 
 def authenticate(header: str | None, settings: Settings) -> str:
@@ -13,8 +13,9 @@ def authenticate(header: str | None, settings: Settings) -> str:
     value = (header or "").strip()
     if not value:
         raise _missing(settings)
-    if value.lower().startswith(BEARER):
-        key = value[len(BEARER) :].strip()
+    scheme, _, rest = value.partition(" ")
+    if scheme.lower() == BEARER:
+        key = rest.strip()
     elif settings.accept_bare_key:
         key = value
     else:

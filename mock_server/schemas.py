@@ -74,6 +74,11 @@ def submit_schema(settings: Settings) -> dict[str, Any]:
         composed["required"] = ["duration"]
     if settings.unknown_fields == "reject":
         composed["unevaluatedProperties"] = False
+    if settings.integral_floats == "reject":
+        # Checked at the top level: following a `$ref` switches back to the stock validator.
+        composed["properties"] = {
+            name: {"type": "integer"} for name, spec in _properties() if spec.get("type") == "integer"
+        }
     return composed
 
 
