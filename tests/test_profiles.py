@@ -1,4 +1,4 @@
-"""Every [guess] of the fake is a setting, and each switch changes exactly the behaviour it names."""
+"""Every [guess] of the fake is a setting; each switch changes just the behaviour it names."""
 
 from __future__ import annotations
 
