@@ -14,6 +14,7 @@ WATERMARK_TEXT = "VIDU-MOCK"
 STRIPE_CONTRAST = 18
 _INK, _PAPER, _NEUTRAL_CHROMA = 235, 16, 128
 _STRIPE_PERIODS = (32, 48, 64, 96)
+_GOLDEN_RATIO_64 = 0x9E3779B97F4A7C15  # 2**64 / phi: steps the hue round the colour wheel
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,9 @@ class Box:
 
 
 def palette_for(seed: int) -> Palette:
-    """Derive the colours and stripe geometry from a hash, so nearby seeds still look apart."""
+    """Derive colours and stripe geometry from the seed; neighbouring seeds get distant hues."""
     digest = hashlib.sha256(str(seed).encode()).digest()
-    hue = int.from_bytes(digest[:2], "big") / 65536
+    hue = (seed * _GOLDEN_RATIO_64) % (1 << 64) / (1 << 64)
     return Palette(
         top=hsv_colour(hue, 0.75, 0.85),
         bottom=hsv_colour((hue + 0.08) % 1.0, 0.75, 0.55),
