@@ -24,7 +24,9 @@ def submit(base: str, body: Any = VALID_BODY) -> str:
 
 
 def poll(base: str, task_id: str) -> dict[str, Any]:
-    response = requests.get(base + RESULT, params={"task_id": task_id}, headers=AUTH, timeout=TIMEOUT)
+    response = requests.get(
+        base + RESULT, params={"task_id": task_id}, headers=AUTH, timeout=TIMEOUT
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     check_schema(TASK_RESULT, body)
@@ -71,8 +73,10 @@ def test_polls_jobs_move_one_stage_per_n_polls() -> None:
     with served("--progression", "polls:2") as base:
         task_id = submit(base)
         assert poll_until_done(base, task_id) == [
-            "TASK_STATUS_QUEUED", "TASK_STATUS_QUEUED",
-            "TASK_STATUS_PROCESSING", "TASK_STATUS_PROCESSING",
+            "TASK_STATUS_QUEUED",
+            "TASK_STATUS_QUEUED",
+            "TASK_STATUS_PROCESSING",
+            "TASK_STATUS_PROCESSING",
             "TASK_STATUS_SUCCEED",
         ]
         download_is_mp4(base, task_id)
@@ -84,7 +88,9 @@ def test_manual_jobs_move_only_when_the_clock_is_advanced() -> None:
         assert poll(base, task_id)["task"]["status"] == "TASK_STATUS_QUEUED"
 
         def advance() -> None:
-            response = requests.post(base + "/_mock/clock/advance", json={"seconds": 5}, timeout=TIMEOUT)
+            response = requests.post(
+                base + "/_mock/clock/advance", json={"seconds": 5}, timeout=TIMEOUT
+            )
             assert response.status_code == 200
 
         statuses = poll_until_done(base, task_id, step=advance)
@@ -131,13 +137,18 @@ def test_the_seed_flag_makes_task_ids_reproducible() -> None:
         assert [submit(second) for _ in range(3)] == ids
 
 
-@pytest.mark.parametrize("flags", [["--progression", "sometimes"], ["--speed", "0"], ["--missing-key-status", "418"]])
+@pytest.mark.parametrize(
+    "flags", [["--progression", "sometimes"], ["--speed", "0"], ["--missing-key-status", "418"]]
+)
 def test_bad_flags_are_refused_with_a_clear_message(flags: list[str]) -> None:
     import subprocess
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", "mock_server", "serve", *flags], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "mock_server", "serve", *flags],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert "error:" in result.stderr

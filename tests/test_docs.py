@@ -1,0 +1,30 @@
+"""The README tells the truth about settings and about how CI runs the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mock_server.readme import with_settings_table
+from mock_server.settings import settings_fields
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_settings_table_matches_the_code() -> None:
+    assert with_settings_table(README) == README, (
+        "README settings table is stale: run `python -m mock_server.readme README.md`"
+    )
+
+
+def test_every_guess_setting_is_named_in_the_fidelity_section() -> None:
+    fidelity = README.split("## Fidelity and limitations", 1)[1].split("\n## ", 1)[0]
+    for spec in settings_fields():
+        if spec.guess:
+            assert spec.flag in fidelity, f"{spec.flag} is a guess but not in the fidelity section"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = next(line for line in ci.splitlines() if "pytest" in line).strip()
+    assert command in README
