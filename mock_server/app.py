@@ -47,6 +47,7 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.merge_slashes = False  # an API answers, it does not redirect
     app.extensions[EXTENSION_KEY] = Runtime.build(settings, clock, store)
     for blueprint in (api.blueprint, downloads.blueprint, control.blueprint):
         app.register_blueprint(blueprint)
