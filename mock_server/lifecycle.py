@@ -121,7 +121,7 @@ class Timeline:
             return 100
         if elapsed <= self.queue_s or self.plan.processing_s <= 0:
             return 0
-        fraction = (elapsed - self.queue_s) / self.plan.processing_s
+        fraction = min(1.0, (elapsed - self.queue_s) / self.plan.processing_s)
         return max(0, min(99, math.floor(fraction * 100)))
 
     def elapsed_after_reads(self, reads: int, reads_per_stage: int) -> float:

@@ -76,9 +76,8 @@ def submit_schema(settings: Settings) -> dict[str, Any]:
         composed["unevaluatedProperties"] = False
     if settings.integral_floats == "reject":
         # Checked at the top level: following a `$ref` switches back to the stock validator.
-        composed["properties"] = {
-            name: {"type": "integer"} for name, spec in _properties() if spec.get("type") == "integer"
-        }
+        integers = [name for name, spec in _properties() if spec.get("type") == "integer"]
+        composed["properties"] = {name: {"type": "integer"} for name in integers}
     return composed
 
 
@@ -86,7 +85,7 @@ def _is_strict_integer(_checker: Any, instance: Any) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-StrictIntegerValidator = jsonschema.validators.extend(
+StrictIntegerValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator,
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
 )
@@ -120,7 +119,8 @@ def describe(error: ValidationError) -> str:
     path = field_path(error)
     custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
+        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        missing = [name for name in required if name not in error.instance]  # type: ignore[operator]
         return "; ".join(_join(path, name, "is required") for name in missing)
     if error.validator == "unevaluatedProperties":
         unknown = _unknown_fields(error.instance)
