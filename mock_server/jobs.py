@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mock_server.clock import Clock
+from mock_server.image_checks import image_outcome
 from mock_server.lifecycle import SUCCESS, Outcome, Snapshot, Timeline
 from mock_server.settings import ProgressionKind, Settings
 from mock_server.timing import INSTANT, TimingPlan, plan_timing
@@ -73,7 +74,7 @@ class JobBackend:
             seed=params.get("seed") or rng.randint(1, SEED_RANGE),
             submitted_at=self.clock.now(),
             plan=self._plan(params, rng),
-            outcome=self.choose_outcome(params),
+            outcome=image_outcome(params, self.settings) or self.choose_outcome(params),
             video_token=rng.getrandbits(128).to_bytes(16, "big").hex(),
             api_key=api_key,
         )

@@ -215,6 +215,20 @@ class Settings:
     video_url_ttl: int = _setting(
         3600, "Seconds a `video_url` stays valid after the job finished.", _parse_int
     )
+    fetch_images: bool = _setting(
+        False,
+        "Fetch every input image at submit and fail the job, as upstream does, when one cannot be "
+        "downloaded, is not a png/jpeg/webp image, or is outside 1:4..4:1.",
+        _parse_bool,
+    )
+    image_fetch_timeout: float = _setting(
+        10.0, "Seconds allowed for fetching one input image (with fetch_images).", float
+    )
+    image_max_bytes: int = _setting(
+        50 * MIB,
+        "Largest input image accepted (with fetch_images); upstream's limit is 50 MB.",
+        _parse_int,
+    )
 
     def __post_init__(self) -> None:
         if not self.speed > 0:
