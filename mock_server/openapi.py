@@ -22,6 +22,26 @@ def _errors() -> dict[str, Any]:
     return {status: _json(schemas.ERROR, "Error envelope") for status in ERROR_STATUSES}
 
 
+def _component(name: str) -> dict[str, Any]:
+    """Embed one schema file: drop its `$id`, and point its local `$ref`s into the components."""
+    contents = {k: v for k, v in schemas.load(name).items() if k not in ("$id", "$schema")}
+    rewritten: dict[str, Any] = _rebase(contents, f"#/components/schemas/{name}/")
+    return rewritten
+
+
+def _rebase(node: Any, prefix: str) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: prefix + value[2:]
+            if key == "$ref" and value.startswith("#/")
+            else _rebase(value, prefix)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_rebase(item, prefix) for item in node]
+    return node
+
+
 def document() -> dict[str, Any]:
     """Build the OpenAPI document; component schemas are the schema files themselves."""
     names = [schemas.SUBMIT_REQUEST, schemas.SUBMIT_RESPONSE, schemas.TASK_RESULT, schemas.ERROR]
@@ -31,7 +51,7 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "https://api.highwayapi.ai"}],
         "security": [{"bearer": []}],
         "components": {
-            "schemas": {name: schemas.load(name) for name in names},
+            "schemas": {name: _component(name) for name in names},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "paths": {

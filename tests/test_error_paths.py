@@ -151,3 +151,9 @@ def test_openapi_document_is_served_and_embeds_the_schemas(api: Api) -> None:
     assert document["openapi"].startswith("3.1")
     assert SUBMIT in document["paths"]
     assert document["components"]["schemas"]["task-result"]["title"] == "TaskResult"
+
+
+def test_openapi_document_is_a_valid_openapi_3_1_description(api: Api) -> None:
+    from openapi_spec_validator import validate
+
+    validate(api.request("GET", "/openapi.json").get_json())
