@@ -1,0 +1,1 @@
+"""The suite's machinery, in schemathesis' layers: generation, transport, checks, reporting."""

@@ -1,0 +1,45 @@
+"""The lifecycle of accepted tasks, driven by a Hypothesis state machine on any target."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis.stateful import run_state_machine_as_test
+
+from contract_tests.harness import checks, profiles
+from contract_tests.harness.lifecycle import TaskHistory, follow_to_end
+from contract_tests.harness.local_fake import FAILURE_REASON
+from contract_tests.harness.machine import machine_factory
+from contract_tests.harness.session import Contract
+from contract_tests.harness.task_view import FAILED, PROCESSING, QUEUED, SUCCEED
+
+
+@pytest.mark.paid
+def test_lifecycle_moves_forward_and_ends_with_a_video_or_a_reason(contract: Contract) -> None:
+    run_state_machine_as_test(machine_factory(contract), settings=profiles.for_machines())
+
+
+def _submitted(contract: Contract, prompt: str) -> TaskHistory:
+    exchange = contract.api.submit(contract.sample_body(prompt=prompt), paid=True)
+    return TaskHistory(contract.api, checks.valid_submission_is_accepted(exchange))
+
+
+@pytest.mark.fake_only
+def test_virtual_clock_walks_a_job_through_every_status(contract: Contract) -> None:
+    assert contract.fake_clock is not None
+    history = _submitted(contract, "a calm lake")
+    assert history.poll().status == QUEUED
+    contract.fake_clock.pause(11)
+    assert history.poll().status == PROCESSING
+    contract.fake_clock.pause(10)
+    assert 0 < history.poll().progress < 100
+    follow_to_end([history], contract.new_pacer())
+    assert history.poll().status == SUCCEED
+    assert history.downloaded
+
+
+@pytest.mark.fake_only
+def test_failed_job_keeps_its_reason_for_good(contract: Contract) -> None:
+    history = _submitted(contract, "")
+    follow_to_end([history], contract.new_pacer())
+    view = history.poll()
+    assert (view.status, view.reason) == (FAILED, FAILURE_REASON)

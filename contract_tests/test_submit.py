@@ -1,0 +1,43 @@
+"""Submissions: valid bodies are accepted; a body breaking one documented rule is refused."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from contract_tests.harness import checks, generation, profiles
+from contract_tests.harness.generation import Constraint, documented_constraints
+from contract_tests.harness.session import Contract
+
+
+@pytest.mark.paid
+@given(data=st.data())
+@profiles.for_examples()
+def test_valid_submission_is_200_with_a_task_id(contract: Contract, data: st.DataObject) -> None:
+    assume(contract.api.budget.allows())
+    body = data.draw(contract.valid_submissions, label="body")
+    checks.valid_submission_is_accepted(contract.api.submit(body, paid=True))
+
+
+@pytest.mark.parametrize("constraint", documented_constraints(), ids=str)
+@given(data=st.data())
+@profiles.for_examples()
+def test_body_breaking_one_documented_rule_is_400_invalid_request_body(
+    contract: Contract, constraint: Constraint, data: st.DataObject
+) -> None:
+    case = data.draw(
+        generation.invalid_submissions(constraint, contract.valid_submissions), label="case"
+    )
+    exchange = contract.api.submit(case.body)
+    checks.invalid_body_is_refused(exchange, case.describe(), f"breaks {constraint}")
+
+
+@given(data=st.data())
+@profiles.for_examples()
+def test_truncated_json_is_400_invalid_request_body(
+    contract: Contract, data: st.DataObject
+) -> None:
+    raw = data.draw(generation.truncated_json(contract.valid_submissions), label="raw")
+    exchange = contract.api.submit(None, raw=raw)
+    checks.invalid_body_is_refused(exchange, f"the truncated JSON {raw[:40]!r}", "malformed JSON")
