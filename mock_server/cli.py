@@ -50,6 +50,11 @@ def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Se
 
 
 def serve(settings: Settings) -> None:
+    if settings.workers:
+        from mock_server.serving import serve_workers  # imports granian only when needed
+
+        serve_workers(settings, lambda base: startup_banner(base, settings))
+        return
     app = create_app(settings)
     server = make_server(settings.host, settings.port, app, threaded=True)
     base = f"http://{settings.host}:{server.server_port}"

@@ -10,6 +10,7 @@ from mock_server.clock import Clock, RealClock, VirtualClock
 from mock_server.jobs import JobBackend
 from mock_server.schemas import SubmitValidator
 from mock_server.settings import Settings
+from mock_server.sqlite_store import SharedVirtualClock, SQLiteStore
 from mock_server.store import JobStore, MemoryStore
 
 EXTENSION_KEY = "vidu_mock"
@@ -29,8 +30,8 @@ class Runtime:
     def build(
         cls, settings: Settings, clock: Clock | None = None, store: JobStore | None = None
     ) -> Runtime:
-        clock = clock or (VirtualClock() if settings.virtual_clock else RealClock())
-        store = store if store is not None else MemoryStore()
+        store = store if store is not None else default_store(settings)
+        clock = clock or default_clock(settings, store)
         backend = JobBackend(settings, clock, store)
         return cls(settings, clock, store, backend, SubmitValidator(settings))
 
@@ -39,6 +40,18 @@ class Runtime:
         self.settings = settings
         self.backend.settings = settings
         self.validator = SubmitValidator(settings)
+
+
+def default_store(settings: Settings) -> JobStore:
+    """Memory for one process; the SQLite file when one is named, shared by worker processes."""
+    return SQLiteStore(settings.store_path) if settings.store_path else MemoryStore()
+
+
+def default_clock(settings: Settings, store: JobStore) -> Clock:
+    """The configured clock; a virtual one lives in an SQLite store so all workers share it."""
+    if not settings.virtual_clock:
+        return RealClock()
+    return SharedVirtualClock(store) if isinstance(store, SQLiteStore) else VirtualClock()
 
 
 def runtime() -> Runtime:

@@ -116,6 +116,19 @@ class Settings:
 
     host: str = _setting("127.0.0.1", "Interface `vidu-mock serve` binds to.", str)
     port: int = _setting(8080, "Port `vidu-mock serve` binds to (0 picks a free one).", _parse_int)
+    workers: int = _setting(
+        0,
+        "Worker processes of `vidu-mock serve`: 0 serves from one process (threaded, jobs in "
+        "memory); N >= 1 runs N processes behind the port on a production server (granian), "
+        "sharing jobs and the virtual clock through an SQLite file.",
+        _parse_int,
+    )
+    store_path: str = _setting(
+        "",
+        "SQLite file that keeps the jobs (created if missing; jobs outlive restarts). Unset: "
+        "memory with 0 workers, a temporary file removed at exit with N >= 1.",
+        str,
+    )
     public_base_url: str = _setting(
         "",
         "Base URL written into `video_url`s, for use behind a proxy or in a container "
@@ -231,6 +244,8 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ValueError(f"workers must be >= 0, got {self.workers}")
         if not self.speed > 0:
             raise ValueError(f"speed must be > 0, got {self.speed}")
         if self.max_body_bytes < 1:
