@@ -51,8 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     default_profile = profiles.LIVE if options.target.value == "live" else profiles.DEV
     chosen = config.getoption("hypothesis_profile", None) or options.hypothesis_profile
-    profiles.select(chosen or default_profile)
-    config.stash[STATE] = SuiteState(options)
+    state = SuiteState(options)
+    profiles.select(chosen or default_profile, spending_limited=state.budget.limit is not None)
+    config.stash[STATE] = state
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -8,12 +8,15 @@ finishes and polled once more.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
 from contract_tests.harness import checks
+from contract_tests.harness.holding import FailureHold
 from contract_tests.harness.lifecycle import TaskHistory, follow_to_end
 from contract_tests.harness.session import Contract
 
@@ -24,9 +27,10 @@ WAITS = st.one_of(st.integers(0, 20), st.integers(21, 900))
 class LifecycleMachine(RuleBasedStateMachine):
     """Drives accepted tasks through their lifecycle on any target."""
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, hold: FailureHold) -> None:
         super().__init__()
         self.contract = contract
+        self.hold = hold
         self.pacer = contract.new_pacer()
         self.histories: list[TaskHistory] = []
         self.steps_completed = True
@@ -37,48 +41,58 @@ class LifecycleMachine(RuleBasedStateMachine):
     def finished_tasks(self) -> list[TaskHistory]:
         return [history for history in self.histories if history.finished]
 
-    @precondition(
-        lambda self: len(self.histories) < MAX_TASKS and self.contract.api.budget.allows()
-    )
+    def may_submit(self) -> bool:
+        budget = self.contract.api.budget
+        return len(self.histories) < MAX_TASKS and budget.allows() and not self.hold.holding
+
+    @precondition(lambda self: self.may_submit())
     @rule(data=st.data())
     def submit(self, data: st.DataObject) -> None:
-        self.steps_completed = False
         body = data.draw(self.contract.valid_submissions, label="body")
-        exchange = self.contract.api.submit(body, paid=True)
-        history = TaskHistory(self.contract.api, checks.valid_submission_is_accepted(exchange))
-        self.histories.append(history)
-        history.poll()
-        self.steps_completed = True
+        with self.step():
+            exchange = self.contract.api.submit(body, paid=True)
+            history = TaskHistory(self.contract.api, checks.valid_submission_is_accepted(exchange))
+            self.histories.append(history)
+            history.poll()
 
-    @precondition(lambda self: bool(self.open_tasks()))
+    @precondition(lambda self: bool(self.open_tasks()) and not self.hold.holding)
     @rule(seconds=WAITS)
     def wait_then_poll_open_tasks(self, seconds: int) -> None:
-        self.steps_completed = False
-        self.pacer.pause(seconds)
-        for history in self.open_tasks():
-            history.poll()
-        self.steps_completed = True
+        with self.step():
+            self.pacer.pause(seconds)
+            for history in self.open_tasks():
+                history.poll()
 
-    @precondition(lambda self: bool(self.finished_tasks()))
+    @precondition(lambda self: bool(self.finished_tasks()) and not self.hold.holding)
     @rule(data=st.data())
     def poll_a_finished_task_again(self, data: st.DataObject) -> None:
-        self.steps_completed = False
-        data.draw(st.sampled_from(self.finished_tasks()), label="task").poll()
-        self.steps_completed = True
+        history = data.draw(st.sampled_from(self.finished_tasks()), label="task")
+        with self.step():
+            history.poll()
 
     @rule(task_id=st.uuids().map(str))
     def poll_an_unknown_task(self, task_id: str) -> None:
-        checks.unknown_task_is_not_found(self.contract.api.poll(task_id))
+        with self.step():
+            checks.unknown_task_is_not_found(self.contract.api.poll(task_id))
+
+    @contextmanager
+    def step(self) -> Iterator[None]:
+        """Run one step; remember whether it completed, so teardown does not pile on."""
+        self.steps_completed = False
+        with self.hold.held():
+            yield
+            self.steps_completed = True
 
     def teardown(self) -> None:
         """Follow every task to its end and poll each once more (unless a step already failed)."""
-        if not self.steps_completed:
+        if not self.steps_completed or self.hold.holding:
             return
-        follow_to_end(self.histories, self.pacer)
-        for history in self.histories:
-            history.poll()
+        with self.hold.held():
+            follow_to_end(self.histories, self.pacer)
+            for history in self.histories:
+                history.poll()
 
 
-def machine_factory(contract: Contract) -> Any:
+def machine_factory(contract: Contract, hold: FailureHold) -> Any:
     """A zero-argument factory, as `run_state_machine_as_test` wants."""
-    return lambda: LifecycleMachine(contract)
+    return lambda: LifecycleMachine(contract, hold)

@@ -115,7 +115,6 @@ class Sightings:
         self.running_etas: set[int] = set()
         self.running_progress: set[int] = set()
         self.poll_5xx = 0
-        self.polls = 0
         self.provider_request_id: bool | None = None
 
     def __call__(self, exchange: Exchange) -> None:
@@ -123,7 +122,6 @@ class Sightings:
         if exchange.request.path == SUBMIT_PATH and exchange.status == 200:
             self._submit(document)
         if exchange.request.path == RESULT_PATH:
-            self.polls += 1
             self.poll_5xx += exchange.status >= 500
             if exchange.status == 200 and isinstance(document, dict):
                 self._result(document)
@@ -167,7 +165,7 @@ class Sightings:
             log.record("task_result_types", self._types_observed())
         else:
             log.skip("task_result_types", "no task result was seen (no paid submission)")
-        log.record("poll_5xx_answers", {"polls": self.polls, "answers_5xx": self.poll_5xx})
+        log.record("poll_5xx_answers", {"answers_5xx": self.poll_5xx})
 
     def _types_observed(self) -> dict[str, Any]:
         observed: dict[str, Any] = {

@@ -6,6 +6,8 @@ The chosen profile applies to the suite's tests only (through `for_examples()` a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hypothesis import HealthCheck, Phase, settings
 
 CI, DEV, LIVE = "ci", "dev", "live"
@@ -30,28 +32,36 @@ settings.register_profile(
 )
 settings.register_profile(
     LIVE,
-    # Every example is a request to someone else's server; none is repeated by shrinking.
+    # Every example is a request to someone else's server: few of them, nothing kept.
     max_examples=6,
     stateful_step_count=12,
     derandomize=True,
     database=None,
     deadline=None,
-    phases=[Phase.explicit, Phase.generate],
     suppress_health_check=_QUIET,
 )
 
-_selected = {"name": DEV}
 MACHINE_EXAMPLES = {CI: 6, DEV: 12, LIVE: 2}
+NO_REPLAY = (Phase.explicit, Phase.generate)
 
 
-def select(name: str) -> None:
-    """Choose the profile the suite's tests use in this run."""
+@dataclass
+class _Selection:
+    name: str = DEV
+    spending_limited: bool = False
+
+
+_selection = _Selection()
+
+
+def select(name: str, *, spending_limited: bool) -> None:
+    """Choose the profile for this run; a limited budget means paid tests never replay."""
     settings.get_profile(name)
-    _selected["name"] = name
+    _selection.name, _selection.spending_limited = name, spending_limited
 
 
 def selected() -> str:
-    return _selected["name"]
+    return _selection.name
 
 
 def for_examples() -> settings:
@@ -59,7 +69,13 @@ def for_examples() -> settings:
     return settings(settings.get_profile(selected()))
 
 
+def for_paid_examples() -> settings:
+    """Like `for_examples`, but a failure is not shrunk when shrinking would spend money."""
+    chosen = settings.get_profile(selected())
+    return settings(chosen, phases=NO_REPLAY) if _selection.spending_limited else settings(chosen)
+
+
 def for_machines() -> settings:
-    """The settings of the lifecycle state machine: fewer, longer examples."""
-    name = selected()
-    return settings(settings.get_profile(name), max_examples=MACHINE_EXAMPLES.get(name, 10))
+    """The settings of the lifecycle state machine: fewer, longer examples, paid like above."""
+    examples = MACHINE_EXAMPLES.get(selected(), 10)
+    return settings(for_paid_examples(), max_examples=examples)

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import strategies as st
 
 from contract_tests.harness.budget import Budget
 from contract_tests.harness.calls import Api, Credentials
 from contract_tests.harness.checks import LOG
+from contract_tests.harness.holding import FailureHold
 from contract_tests.harness.images import png_data_uri
 from contract_tests.harness.local_fake import FAKE_KEY, served_fake
 from contract_tests.harness.options import SuiteOptions
@@ -47,6 +49,18 @@ class Contract:
     probes: ProbeLog
     paid_image: str | None
     fake_clock: VirtualPacer | None = None
+
+    @contextmanager
+    def paid_failures(self) -> Iterator[FailureHold]:
+        """Hold paid examples' first failure while the budget is limited; raise it at the end."""
+        hold = FailureHold(active=self.api.budget.limit is not None)
+        yield hold
+        hold.release()
+
+    def require_budget(self) -> None:
+        """Skip the calling test when no paid submission is left (never on the suite's fake)."""
+        if not self.api.budget.allows():
+            pytest.skip(f"paid: {self.api.budget.spend().describe()}, nothing left")
 
     def sample_body(self, **changes: Any) -> dict[str, Any]:
         """The cheapest valid submission, with some fields changed (None removes one)."""
