@@ -6,10 +6,13 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 from werkzeug.serving import make_server
 
 from mock_server.app import create_app
+from mock_server.drift import PROFILE_ENV, compare_command, load_profile
 from mock_server.settings import Settings, settings_fields, settings_table
 
 EXAMPLE_KEY = "test-key"
@@ -34,19 +37,50 @@ def build_parser() -> argparse.ArgumentParser:
             metavar=spec.name.upper(),
             help=f"{spec.help} [env {spec.env}; default {spec.default_text}]",
         )
+    serve.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="JSON object of setting name -> value to start from, e.g. one written by "
+        f"`vidu-mock compare --write-profile`; variables and flags override it [env {PROFILE_ENV}]",
+    )
     commands.add_parser("settings", help="print the settings table (Markdown)")
+    add_compare_command(commands)
     return parser
 
 
+def add_compare_command(commands: Any) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="list every difference between two contract reports",
+        description="Print every check and probe where two contract-suite reports "
+        "(pytest contract_tests --contract-report=PATH) differ. Exit status 1 if any does.",
+    )
+    compare.add_argument("left", type=Path, metavar="A.json", help="e.g. the fake's report")
+    compare.add_argument("right", type=Path, metavar="B.json", help="e.g. the live API's report")
+    compare.add_argument(
+        "--write-profile",
+        type=Path,
+        metavar="FILE",
+        help="write the settings that make the fake answer as B's target did "
+        "(load it with `vidu-mock serve --profile FILE`)",
+    )
+
+
 def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
-    """Defaults, then `VIDU_MOCK_*` variables, then flags: the last one given wins."""
-    from_env = Settings.from_env(environ)
+    """Defaults, then a profile file, then `VIDU_MOCK_*` variables, then flags: the last wins."""
+    from_env = Settings.from_env(environ, base=profile_settings(args, environ))
     flags = {
         spec.name: getattr(args, spec.name)
         for spec in settings_fields()
         if getattr(args, spec.name, None) is not None
     }
     return Settings.from_strings(flags, base=from_env)
+
+
+def profile_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
+    """Settings from `--profile FILE` (or `VIDU_MOCK_PROFILE`), else the defaults."""
+    path = getattr(args, "profile", None) or environ.get(PROFILE_ENV)
+    return Settings.from_strings(load_profile(Path(path))) if path else Settings()
 
 
 def serve(settings: Settings) -> None:
@@ -86,6 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "settings":
         print(settings_table())
         return 0
+    if args.command == "compare":
+        try:
+            return compare_command(args.left, args.right, args.write_profile)
+        except (OSError, ValueError, KeyError) as exc:
+            parser.error(f"compare: {exc}")
     try:
         settings = resolve_settings(args, os.environ)
     except ValueError as exc:

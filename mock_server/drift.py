@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mock_server.contract_report import ContractReport, ProbeResult, Verdict
+from mock_server.contract_report import ContractReport, ProbeResult, Verdict, load_report
 from mock_server.settings import Settings
 
 __all__ = [
+    "PROFILE_ENV",
     "PROFILE_RULES",
     "Difference",
     "ProfileRule",
+    "compare_command",
     "differences",
     "format_differences",
     "load_profile",
@@ -28,6 +30,7 @@ __all__ = [
 ]
 
 Observed = Mapping[str, Any]
+PROFILE_ENV = "VIDU_MOCK_PROFILE"
 
 
 @dataclass(frozen=True)
@@ -210,3 +213,15 @@ def _as_text(name: str, value: Any) -> str:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return ",".join(value)
     raise ValueError(f"profile setting {name!r}: expected a string, number or boolean")
+
+
+def compare_command(left: Path, right: Path, profile_path: Path | None) -> int:
+    """Print every difference between two reports; 0 when there is none, 1 otherwise."""
+    first, second = load_report(left), load_report(right)
+    print(format_differences(first, second))
+    if profile_path is not None:
+        profile = profile_from(second)
+        write_profile(profile_path, profile)
+        adopted = ", ".join(f"{name}={value}" for name, value in sorted(profile.items()))
+        print(f"wrote {profile_path} from B: {adopted or 'nothing observed to adopt'}")
+    return 1 if differences(first, second) else 0

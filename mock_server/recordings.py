@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ __all__ = [
     "problems",
     "redact",
     "schema_for",
+    "stale",
 ]
 
 FORMAT = "vidu-mock-recording/1"
@@ -138,6 +139,16 @@ class Recording:
 def load_recording(path: Path) -> Recording:
     with path.open(encoding="utf-8") as handle:
         return Recording.from_json(json.load(handle))
+
+
+def stale(paths: Iterable[Path], max_age: dt.timedelta, now: dt.datetime) -> list[str]:
+    """Name the recordings older than `max_age`: the API may have moved on since."""
+    old = []
+    for path in paths:
+        age = load_recording(path).age(now)
+        if age > max_age:
+            old.append(f"{path.name} is {age.days} days old (limit {max_age.days})")
+    return old
 
 
 def schema_for(exchange: RecordedExchange) -> str | None:

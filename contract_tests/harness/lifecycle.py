@@ -19,7 +19,7 @@ class TaskHistory:
         self.api = api
         self.task_id = task_id
         self.last: TaskView | None = None
-        self.polls = 0
+        self.seen: list[TaskView] = []
         self.downloaded = False
 
     @property
@@ -31,8 +31,8 @@ class TaskHistory:
         exchange = self.api.poll(self.task_id)
         checks.accepted_task_is_found(exchange)
         view = TaskView.of(exchange)
-        self.polls += 1
         self.observe(view)
+        self.seen.append(view)
         return view
 
     def observe(self, view: TaskView) -> None:
@@ -69,4 +69,4 @@ def follow_to_end(
             history.poll()
         waiting = [history for history in waiting if not history.finished]
     for history in waiting:
-        checks.task_finishes_in_time(history.task_id, history.last, f"{history.polls} polls")
+        checks.task_finishes_in_time(history.task_id, history.last, f"{len(history.seen)} polls")

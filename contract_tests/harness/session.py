@@ -140,7 +140,7 @@ class SuiteState:
         target = HttpTarget(self.base_url, self.options.target, timeouts, trust_env)
         target.observers.append(self.sightings)
         if self.options.record:
-            source = "live API" if self.live else FAKE_SOURCE
+            source = f"the server at {self.base_url} (--target=live)" if self.live else FAKE_SOURCE
             self.recorder = ExchangeRecorder(self.options.target.value, self.base_url, source)
             target.observers.append(self.recorder)
         self._resources.callback(target.close)

@@ -1,0 +1,92 @@
+"""Recorded exchanges under fixtures/recordings/ still match `schemas/`; old ones are reported.
+
+Set VIDU_RECORDINGS_MAX_AGE_DAYS to change when a recording counts as old (default 180 days).
+An old recording is a warning, not a failure: the API may have moved on, re-record to find out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import warnings
+from pathlib import Path
+
+import pytest
+
+from mock_server.recordings import (
+    REDACTED,
+    RecordedExchange,
+    Recording,
+    load_recording,
+    problems,
+    stale,
+)
+
+RECORDINGS = sorted(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "recordings").glob("*.json")
+)
+MAX_AGE = dt.timedelta(days=int(os.environ.get("VIDU_RECORDINGS_MAX_AGE_DAYS", "180")))
+
+
+def test_there_are_recordings_to_check() -> None:
+    assert RECORDINGS
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda path: path.name)
+def test_every_recorded_answer_matches_the_schemas(path: Path) -> None:
+    assert list(problems(load_recording(path))) == []
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda path: path.name)
+def test_recordings_carry_no_credentials(path: Path) -> None:
+    recording = load_recording(path)
+    for exchange in recording.exchanges:
+        assert exchange.request_headers.get("Authorization", REDACTED) == REDACTED
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda path: path.name)
+def test_recordings_say_what_they_were_made_against(path: Path) -> None:
+    recording = load_recording(path)
+    assert recording.target in {"fake", "live"}
+    if recording.target == "fake":
+        assert "not the live API" in recording.source
+
+
+def test_recordings_older_than_the_limit_are_reported_as_warnings() -> None:
+    old = stale(RECORDINGS, MAX_AGE, dt.datetime.now(dt.UTC))
+    for line in old:
+        warnings.warn(f"re-record against the live API: {line}", UserWarning, stacklevel=1)
+
+
+def _exchange(status: int, body: object, path: str = "/v3/async/task-result") -> RecordedExchange:
+    return RecordedExchange(
+        "2020-01-01T00:00:00+00:00", "GET", path, {}, {}, None, status, {}, body
+    )
+
+
+def test_a_recorded_answer_that_breaks_the_schema_is_named() -> None:
+    broken = _exchange(404, {"code": 404, "reason": "TASK_NOT_FOUND", "message": ""})
+    recording = Recording("2020-01-01T00:00:00+00:00", "live", "https://x", "test", (broken,))
+    found = list(problems(recording))
+    assert len(found) == 2
+    assert all(
+        line.startswith("exchange 0 (GET /v3/async/task-result -> 404): breaks error")
+        for line in found
+    )
+
+
+def test_a_recorded_unredacted_key_is_named() -> None:
+    leaked = RecordedExchange("2020-01-01T00:00:00+00:00", "GET", "/media/x.mp4", {},
+                              {"Authorization": "Bearer sk-1"}, None, 200, {}, None)  # fmt: skip
+    recording = Recording("2020-01-01T00:00:00+00:00", "live", "https://x", "test", (leaked,))
+    assert list(problems(recording)) == [
+        "exchange 0 (GET /media/x.mp4 -> 200): a credential header is not redacted"
+    ]
+
+
+def test_an_old_recording_is_named_with_its_age(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    Recording("2020-01-01T00:00:00+00:00", "live", "https://x", "test").write(path)
+    now = dt.datetime(2020, 12, 31, tzinfo=dt.UTC)
+    assert stale([path], dt.timedelta(days=180), now) == ["old.json is 365 days old (limit 180)"]
+    assert stale([path], dt.timedelta(days=400), now) == []
