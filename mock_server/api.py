@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import Blueprint, Request, request
 
-from mock_server import views
+from mock_server import double, views
 from mock_server.auth import authenticate
 from mock_server.downloads import video_url
 from mock_server.errors import InvalidRequestBody, TaskNotFound
+from mock_server.faults import Route
 from mock_server.runtime import runtime
 from mock_server.schemas import defaulted
 
@@ -26,11 +27,12 @@ def submit() -> dict[str, Any]:
     """Check the key, parse and validate the body, apply defaults, store the job, answer."""
     state = runtime()
     api_key = authenticate(request.headers.get("Authorization"), state.settings)
+    double.admit(api_key, Route.SUBMIT)
     body = parse_json_body(request, strict_content_type=state.settings.content_type == "strict")
     problems = state.validator.problems(body)
     if problems:
         raise InvalidRequestBody("; ".join(problems))
-    job = state.backend.submit(defaulted(body), api_key)
+    job = double.submit(defaulted(body), api_key)
     return views.submit_body(job)
 
 
@@ -38,11 +40,12 @@ def submit() -> dict[str, Any]:
 def task_result() -> dict[str, Any]:
     """Answer a poll with the job's full, current state."""
     state = runtime()
-    authenticate(request.headers.get("Authorization"), state.settings)
+    api_key = authenticate(request.headers.get("Authorization"), state.settings)
+    double.admit(api_key, Route.POLL)
     task_id = request.args.get("task_id", "").strip()
     if not task_id:
         raise InvalidRequestBody("task_id: query parameter is required")
-    found = state.backend.read(task_id)
+    found = double.read(task_id)
     if found is None:
         raise TaskNotFound(f"task not found: {echo(task_id)}")
     job, snapshot = found

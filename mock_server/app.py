@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from mock_server import api, control, downloads, openapi
+from mock_server import api, control, double, downloads, openapi
 from mock_server.clock import Clock
 from mock_server.errors import (
     ApiError,
@@ -49,6 +49,7 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.merge_slashes = False  # an API answers, it does not redirect
     app.extensions[EXTENSION_KEY] = Runtime.build(settings, clock, store)
+    double.install(app, settings)
     for blueprint in (api.blueprint, downloads.blueprint, control.blueprint):
         app.register_blueprint(blueprint)
     app.add_url_rule("/openapi.json", "openapi", lambda: openapi.document())

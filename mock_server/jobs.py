@@ -63,8 +63,13 @@ class JobBackend:
         self.root_seed = settings.seed if settings.seed is not None else _fresh_seed()
         self.choose_outcome: OutcomeChooser = lambda _params: SUCCESS
 
-    def submit(self, params: Mapping[str, Any], api_key: str = "") -> Job:
-        """Accept a validated, defaulted submission and store it before answering."""
+    def submit(
+        self, params: Mapping[str, Any], api_key: str = "", outcome: Outcome | None = None
+    ) -> Job:
+        """Accept a validated, defaulted submission and store it before answering.
+
+        `outcome` scripts where the job is headed; an unusable input image still wins over it.
+        """
         sequence = self.store.next_sequence()
         rng = job_rng(self.root_seed, sequence)
         job = Job(
@@ -74,7 +79,7 @@ class JobBackend:
             seed=params.get("seed") or rng.randint(1, SEED_RANGE),
             submitted_at=self.clock.now(),
             plan=self._plan(params, rng),
-            outcome=image_outcome(params, self.settings) or self.choose_outcome(params),
+            outcome=image_outcome(params, self.settings) or outcome or self.choose_outcome(params),
             video_token=rng.getrandbits(128).to_bytes(16, "big").hex(),
             api_key=api_key,
         )

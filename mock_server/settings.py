@@ -81,6 +81,13 @@ def _parse_optional_int(text: str) -> int | None:
     return None if text.strip().lower() in {"", "none", "random"} else _parse_int(text)
 
 
+def _parse_probability(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"expected a probability between 0 and 1, got {text!r}")
+    return value
+
+
 def _parse_keys(text: str) -> tuple[str, ...]:
     return tuple(key.strip() for key in text.split(",") if key.strip())
 
@@ -108,6 +115,17 @@ def _parse_choice(*allowed: str) -> Callable[[str], str]:
 def _setting(default: Any, help: str, parse: Callable[[str], Any], *, guess: bool = False) -> Any:
     """Declare one setting: its default, help text, string parser and whether it is a [guess]."""
     return field(default=default, metadata={"help": help, "parse": parse, "guess": guess})
+
+
+CHAOS_PROBABILITIES = (
+    "chaos_rate_limited",
+    "chaos_create_failed",
+    "chaos_unavailable",
+    "chaos_task_failed",
+    "chaos_stuck",
+    "chaos_poll_failed",
+    "chaos_latency",
+)
 
 
 @dataclass(frozen=True)
@@ -242,10 +260,82 @@ class Settings:
         "Largest input image accepted (with fetch_images); upstream's limit is 50 MB.",
         _parse_int,
     )
+    control_token: str = _setting(
+        "",
+        "Token the `/_mock` control API requires in the `X-Vidu-Mock-Token` header; unset, the "
+        "control API answers only when the fake is bound to a loopback address.",
+        str,
+    )
+    prompt_markers: bool = _setting(
+        True,
+        "Obey `[mock:...]` markers in the prompt (scripted outcomes for clients that cannot "
+        "reach the control API).",
+        _parse_bool,
+    )
+    journal_size: int = _setting(
+        10_000, "How many of the latest API requests the journal keeps (0: none).", _parse_int
+    )
+    rate_limit_rpm: int = _setting(
+        0,
+        "Submits each API key may make per minute of the fake's clock (0: no limit); more "
+        "answer 429 RATE_LIMIT_EXCEEDED.",
+        _parse_int,
+    )
+    rate_limit_polls: bool = _setting(
+        False,
+        "Count task-result polls towards `rate_limit_rpm` too (upstream's limits are per model).",
+        _parse_bool,
+        guess=True,
+    )
+    max_running_jobs: int = _setting(
+        0,
+        "Jobs each API key may have queued or processing at once (0: no limit); a submit "
+        "beyond it answers 429 RATE_LIMIT_EXCEEDED.",
+        _parse_int,
+        guess=True,
+    )
+    chaos_rate_limited: float = _setting(
+        0.0, "Chaos: probability a submit answers 429 RATE_LIMIT_EXCEEDED.", _parse_probability
+    )
+    chaos_create_failed: float = _setting(
+        0.0, "Chaos: probability a submit answers 500 CREATE_TASK_FAILED.", _parse_probability
+    )
+    chaos_unavailable: float = _setting(
+        0.0, "Chaos: probability a submit answers 503 SERVICE_NOT_AVAILABLE.", _parse_probability
+    )
+    chaos_task_failed: float = _setting(
+        0.0,
+        "Chaos: probability an accepted job ends TASK_STATUS_FAILED with an upstream reason.",
+        _parse_probability,
+    )
+    chaos_stuck: float = _setting(
+        0.0,
+        "Chaos: probability an accepted job never leaves QUEUED or PROCESSING.",
+        _parse_probability,
+    )
+    chaos_poll_failed: float = _setting(
+        0.0, "Chaos: probability a poll answers 500 GET_RESULT_FAILED.", _parse_probability
+    )
+    chaos_latency: float = _setting(
+        0.0,
+        "Chaos: probability an API request is answered `chaos_latency_seconds` late.",
+        _parse_probability,
+    )
+    chaos_latency_seconds: float = _setting(
+        2.0, "Chaos: wall-clock seconds a delayed request waits.", float
+    )
 
     def __post_init__(self) -> None:
         if self.workers < 0:
             raise ValueError(f"workers must be >= 0, got {self.workers}")
+        for name in CHAOS_PROBABILITIES:
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        for name in ("journal_size", "rate_limit_rpm", "max_running_jobs"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        if not self.chaos_latency_seconds >= 0:
+            raise ValueError("chaos_latency_seconds must be >= 0")
         if not self.speed > 0:
             raise ValueError(f"speed must be > 0, got {self.speed}")
         if self.max_body_bytes < 1:

@@ -1,0 +1,155 @@
+"""The fault hook the API handlers call: quotas, then scripted, marked or chaotic misbehaviour.
+
+A submit is scripted by the markers in its prompt if it has any, else by the next queued script,
+else by chaos (when the settings give it any probability). Scripts and counters live in this
+object, per process; jobs and their outcomes live in the job store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import itertools
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mock_server.chaos import Chaos, poll_rng, submit_rng
+from mock_server.errors import (
+    ApiError,
+    CreateTaskFailed,
+    GetResultFailed,
+    InvalidRequestBody,
+    RateLimitExceeded,
+    ServiceNotAvailable,
+)
+from mock_server.jobs import Job, JobBackend
+from mock_server.lifecycle import Snapshot, TaskStatus
+from mock_server.quotas import RateWindow, check_running_jobs
+from mock_server.scripting import Script, ScriptBook, ScriptError, script_from_prompt
+
+Delay = Callable[[float], None]
+
+REJECTIONS: dict[int, type[ApiError]] = {
+    429: RateLimitExceeded,
+    500: CreateTaskFailed,
+    503: ServiceNotAvailable,
+}
+REJECTION_MESSAGES = {
+    429: "rate limit exceeded (scripted)",
+    500: "failed to create the task (scripted)",
+    503: "service not available, try again later (scripted)",
+}
+
+
+class Route(enum.Enum):
+    """The emulated routes a quota can count."""
+
+    SUBMIT = "submit"
+    POLL = "poll"
+
+
+class TaskScriptError(ValueError):
+    """A script that cannot apply to the task it names."""
+
+
+class Faults:
+    """Decide, for each API request, whether and how it misbehaves."""
+
+    def __init__(self) -> None:
+        self.book = ScriptBook()
+        self.window = RateWindow()
+        self._lock = threading.Lock()
+        self._submits = itertools.count(1)
+
+    def admit(self, backend: JobBackend, api_key: str, route: Route) -> None:
+        """Apply the requests-per-minute quota to a request of this route."""
+        settings = backend.settings
+        if route is Route.SUBMIT or settings.rate_limit_polls:
+            self.window.admit(api_key, backend.clock.now(), settings.rate_limit_rpm)
+
+    def submit(
+        self, backend: JobBackend, params: Mapping[str, Any], api_key: str, delay: Delay
+    ) -> Job:
+        """Create a job the way its script says: late, rejected, or headed for an outcome."""
+        check_running_jobs(backend, api_key, backend.settings.max_running_jobs)
+        script = self._script_for(backend, params)
+        if script is None:
+            return backend.submit(params, api_key)
+        delay(script.latency)
+        if script.reject is not None:
+            raise REJECTIONS[script.reject](REJECTION_MESSAGES[script.reject])
+        job = backend.submit(params, api_key, script.outcome)
+        self.book.attach(job.task_id, script)
+        return job
+
+    def _script_for(self, backend: JobBackend, params: Mapping[str, Any]) -> Script | None:
+        number = self._next_submit()
+        if backend.settings.prompt_markers:
+            marked = _marked_script(str(params.get("prompt", "")))
+            if marked is not None:
+                return marked
+        queued = self.book.take_next()
+        if queued is not None:
+            return queued
+        chaos = Chaos.from_settings(backend.settings)
+        return chaos.submit_script(submit_rng(backend.root_seed, number)) if chaos.active else None
+
+    def _next_submit(self) -> int:
+        with self._lock:
+            return next(self._submits)
+
+    def read(self, backend: JobBackend, task_id: str, delay: Delay) -> tuple[Job, Snapshot] | None:
+        """Answer a poll, unless its script or chaos makes it late or a 500."""
+        if backend.peek(task_id) is None:
+            return None
+        number, fault = self.book.poll(task_id)
+        chaos = Chaos.from_settings(backend.settings)
+        if chaos.active:
+            drawn = chaos.poll_fault(poll_rng(backend.root_seed, task_id, number))
+            fault = dataclasses.replace(
+                fault, fail=fault.fail or drawn.fail, latency=fault.latency + drawn.latency
+            )
+        delay(fault.latency)
+        if fault.fail:
+            raise GetResultFailed(f"failed to get the task result (poll {number}, scripted)")
+        return backend.read(task_id)
+
+    def script_task(self, backend: JobBackend, task_id: str, script: Script) -> Job:
+        """Change what an accepted task does from now on."""
+        found = backend.peek(task_id)
+        if found is None:
+            raise LookupError(f"no task {task_id!r}")
+        job, snapshot = found
+        if script.reject is not None:
+            raise ScriptError("the task was already accepted; `reject` scripts submits only")
+        outcome = script.outcome
+        if outcome is not None:
+            _check_not_past(snapshot, script)
+            job = dataclasses.replace(job, outcome=outcome)
+            backend.store.replace(job)
+        self.book.attach(task_id, script)
+        return job
+
+    def clear(self) -> None:
+        """Forget scripts, counters and quota windows."""
+        self.book.clear()
+        self.window.clear()
+        with self._lock:
+            self._submits = itertools.count(1)
+
+
+def _check_not_past(snapshot: Snapshot, script: Script) -> None:
+    """Refuse an outcome the task can no longer reach: time does not go back."""
+    if snapshot.status.terminal:
+        raise TaskScriptError(f"the task already ended {snapshot.status.value}")
+    stage = script.stuck or script.stage
+    if snapshot.status is TaskStatus.PROCESSING and stage is TaskStatus.QUEUED:
+        raise TaskScriptError("the task is already PROCESSING; script the processing stage")
+
+
+def _marked_script(prompt: str) -> Script | None:
+    try:
+        return script_from_prompt(prompt)
+    except ScriptError as exc:
+        raise InvalidRequestBody(f"prompt: {exc}") from None
