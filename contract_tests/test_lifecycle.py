@@ -16,7 +16,7 @@ from contract_tests.harness.task_view import FAILED, PROCESSING, QUEUED, SUCCEED
 @pytest.mark.paid
 def test_lifecycle_moves_forward_and_ends_with_a_video_or_a_reason(contract: Contract) -> None:
     contract.require_budget()
-    with contract.paid_failures() as hold:
+    with contract.held_failures() as hold:
         run_state_machine_as_test(machine_factory(contract, hold), settings=profiles.for_machines())
 
 

@@ -39,7 +39,7 @@ SAMPLE_PROMPT = "a cat surfing a wave at dawn"
 FAKE_SOURCE = "vidu-mock, the fake the suite starts itself (not the live API)"
 
 
-@dataclass
+@dataclass(repr=False)
 class Contract:
     """What a test needs to exercise the target under test."""
 
@@ -51,11 +51,15 @@ class Contract:
     fake_clock: VirtualPacer | None = None
 
     @contextmanager
-    def paid_failures(self) -> Iterator[FailureHold]:
-        """Hold paid examples' first failure while the budget is limited; raise it at the end."""
+    def held_failures(self) -> Iterator[FailureHold]:
+        """Hold the first failure of examples that may cost money while the budget is limited,
+        and raise it at the end of the block; elsewhere failures pass straight through."""
         hold = FailureHold(active=self.api.budget.limit is not None)
         yield hold
         hold.release()
+
+    def __repr__(self) -> str:
+        return f"Contract({self.api.target.kind.value} at {self.api.target.base_url})"
 
     def require_budget(self) -> None:
         """Skip the calling test when no paid submission is left (never on the suite's fake)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from requests.adapters import HTTPAdapter
 from mock_server.recordings import redact
 
 SHOWN_BODY_CHARS = 1500
+DATA_URI = re.compile(r"(data:image/[^;\"]+;base64,)([A-Za-z0-9+/=]{80,})")
 NOT_JSON: Any = object()
 
 
@@ -68,7 +70,7 @@ class ApiRequest:
         for name, value in redact(dict(self.headers)).items():
             parts += ["-H", f"{name}: {value}"]
         if self.body is not None:
-            parts += ["--data-binary", _clip(self.body_text())]
+            parts += ["--data-binary", _clip(_elide_images(self.body_text()))]
         return shlex.join(parts)
 
 
@@ -179,6 +181,11 @@ class HttpTarget:
         for observe in self.observers:
             observe(exchange)
         return exchange
+
+
+def _elide_images(text: str) -> str:
+    """Shorten base64 image payloads, which say nothing to a reader, to their length."""
+    return DATA_URI.sub(lambda found: f"{found.group(1)}<{len(found.group(2))} base64 chars>", text)
 
 
 def _clip(text: str) -> str:
