@@ -89,7 +89,9 @@ def delay(seconds: float) -> None:
 
 
 def _journalled() -> bool:
-    return not request.path.startswith(UNJOURNALLED)
+    if request.path.startswith(UNJOURNALLED):
+        return False
+    return runtime().settings.journal_size > 0
 
 
 def _note_arrival() -> None:

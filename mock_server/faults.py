@@ -36,9 +36,9 @@ REJECTIONS: dict[int, type[ApiError]] = {
     503: ServiceNotAvailable,
 }
 REJECTION_MESSAGES = {
-    429: "rate limit exceeded (scripted)",
-    500: "failed to create the task (scripted)",
-    503: "service not available, try again later (scripted)",
+    429: "rate limit exceeded (injected fault)",
+    500: "failed to create the task (injected fault)",
+    503: "service not available, try again later (injected fault)",
 }
 
 
@@ -65,6 +65,8 @@ class Faults:
     def admit(self, backend: JobBackend, api_key: str, route: Route) -> None:
         """Apply the requests-per-minute quota to a request of this route."""
         settings = backend.settings
+        if settings.rate_limit_rpm <= 0:
+            return
         if route is Route.SUBMIT or settings.rate_limit_polls:
             self.window.admit(api_key, backend.clock.now(), settings.rate_limit_rpm)
 
@@ -101,10 +103,12 @@ class Faults:
 
     def read(self, backend: JobBackend, task_id: str, delay: Delay) -> tuple[Job, Snapshot] | None:
         """Answer a poll, unless its script or chaos makes it late or a 500."""
+        chaos = Chaos.from_settings(backend.settings)
+        if not chaos.active and not self.book.has_faults(task_id):
+            return backend.read(task_id)
         if backend.peek(task_id) is None:
             return None
         number, fault = self.book.poll(task_id)
-        chaos = Chaos.from_settings(backend.settings)
         if chaos.active:
             drawn = chaos.poll_fault(poll_rng(backend.root_seed, task_id, number))
             fault = dataclasses.replace(
@@ -112,7 +116,9 @@ class Faults:
             )
         delay(fault.latency)
         if fault.fail:
-            raise GetResultFailed(f"failed to get the task result (poll {number}, scripted)")
+            raise GetResultFailed(
+                f"failed to get the task result (fault injected on poll {number})"
+            )
         return backend.read(task_id)
 
     def script_task(self, backend: JobBackend, task_id: str, script: Script) -> Job:

@@ -198,6 +198,10 @@ class ScriptBook:
                 faults.fail_polls.add(self._polls[task_id] + script.fail_poll)
             faults.latency = script.latency or faults.latency
 
+    def has_faults(self, task_id: str) -> bool:
+        """Tell whether polls of this task are scripted to misbehave."""
+        return task_id in self._tasks
+
     def poll(self, task_id: str) -> tuple[int, PollFault]:
         """Count one poll of a task; return its number and what it suffers."""
         with self._lock:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import requests
 
-from mock_server.controller import ViduMock
+from mock_server.controller import ControlError, ViduMock
+from mock_server.journal import RequestKind
 from mock_server.schemas import ERROR, SUBMIT_RESPONSE, TASK_RESULT
 from tests.helpers import RESULT, SUBMIT, VALID_BODY, check_schema
 
@@ -89,3 +92,25 @@ class Client:
 def finish(mock: ViduMock) -> None:
     """Move the virtual clock far enough for any non-stuck, non-off-peak job to end."""
     mock.advance(600)
+
+
+def either_fake(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
+    """Yield the fixture named by the test's parameter; afterwards check every answer it gave."""
+    fake: ViduMock = request.getfixturevalue(request.param)
+    yield fake
+    check_journal(fake)
+
+
+def check_journal(fake: ViduMock) -> None:
+    """Validate every answer the journal recorded against `schemas/`."""
+    try:
+        entries = fake.requests
+    except ControlError:  # a test that locked the control API out
+        return
+    for entry in entries:
+        if entry.status >= 400 and entry.method != "HEAD":
+            check_schema(ERROR, entry.response)
+        elif entry.kind is RequestKind.SUBMIT:
+            check_schema(SUBMIT_RESPONSE, entry.response)
+        elif entry.kind is RequestKind.POLL:
+            check_schema(TASK_RESULT, entry.response)

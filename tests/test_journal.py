@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import requests
 
@@ -9,13 +11,12 @@ from mock_server.client_checks import ClientCheckFailed
 from mock_server.controller import ViduMock
 from mock_server.journal import REDACTED, RequestKind
 from tests.helpers import RESULT, SUBMIT, VALID_BODY
-from tests.plugin_support import FIXTURES, SUCCEED, Client, finish
+from tests.plugin_support import FIXTURES, SUCCEED, Client, check_answer, either_fake, finish
 
 
 @pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> ViduMock:
-    fake: ViduMock = request.getfixturevalue(request.param)
-    return fake
+def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
+    yield from either_fake(request)
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_a_poll_is_recorded_with_its_query_and_the_status_it_answered(client, mo
 def test_refused_and_unknown_requests_are_recorded_with_their_error(client, mock):
     client.submit({"prompt": "no images"})
     client.poll("nope", key="")
-    requests.get(mock.url("/v3/nowhere"), timeout=10)
+    check_answer("other", requests.get(mock.url("/v3/nowhere"), timeout=10))
     entries = mock.requests
     assert [(e.status, e.reason) for e in entries] == [
         (400, "INVALID_REQUEST_BODY"),
@@ -105,6 +106,12 @@ def test_the_journal_keeps_only_the_latest_entries(client, mock):
     for _ in range(4):
         client.submit()
     assert [entry.index for entry in mock.requests] == [3, 4]
+
+
+@pytest.mark.vidu_mock(journal_size=0)
+def test_a_journal_size_of_zero_records_nothing(client, mock):
+    client.submit()
+    assert mock.requests == []
 
 
 def test_clearing_the_journal_forgets_requests_but_not_jobs(client, mock):

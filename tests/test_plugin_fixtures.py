@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -12,13 +13,12 @@ from mock_server.inprocess import DEFAULT_BASE_URL
 from mock_server.jobs import job_rng, random_uuid
 from mock_server.pytest_plugin import DEFAULT_SEED
 from tests.helpers import SUBMIT
-from tests.plugin_support import FIXTURES, PROCESSING, QUEUED, SUCCEED, Client, finish
+from tests.plugin_support import FIXTURES, PROCESSING, QUEUED, SUCCEED, Client, either_fake, finish
 
 
 @pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> ViduMock:
-    fake: ViduMock = request.getfixturevalue(request.param)
-    return fake
+def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
+    yield from either_fake(request)
 
 
 @pytest.fixture

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from mock_server.controller import ViduMock
 from mock_server.settings import ClockKind, Progression, Settings
-from tests.plugin_support import FIXTURES, SUCCEED, Client
+from tests.plugin_support import FIXTURES, SUCCEED, Client, either_fake
 
 BASE_URL = "https://vidu.example.test/api"
 
@@ -22,9 +24,8 @@ def vidu_mock_inprocess_base_url() -> str:
 
 
 @pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> ViduMock:
-    fake: ViduMock = request.getfixturevalue(request.param)
-    return fake
+def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
+    yield from either_fake(request)
 
 
 def test_an_overriding_settings_fixture_configures_both_fixtures(mock) -> None:

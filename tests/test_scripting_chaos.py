@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
+import requests
 
 from mock_server.chaos import Chaos, submit_rng
 from mock_server.controller import ViduMock
 from mock_server.settings import Settings
-from tests.plugin_support import FAILED, FIXTURES, SUCCEED, Client, finish
+from tests.plugin_support import (
+    FAILED,
+    FIXTURES,
+    PROCESSING,
+    QUEUED,
+    SUCCEED,
+    Client,
+    either_fake,
+    finish,
+)
 
 SUBMITS = 12
 
 
 @pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> ViduMock:
-    fake: ViduMock = request.getfixturevalue(request.param)
-    return fake
+def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
+    yield from either_fake(request)
 
 
 @pytest.fixture
@@ -105,3 +115,16 @@ def test_a_probability_outside_zero_to_one_is_refused():
         Settings.from_strings({"chaos_stuck": "1.5"})
     with pytest.raises(ValueError, match="chaos_stuck must be between 0 and 1"):
         Settings(chaos_stuck=-0.1)
+
+
+@pytest.mark.vidu_mock(chaos_latency=1.0, chaos_latency_seconds=2.0)
+def test_a_latency_probability_of_one_delays_every_request(client):
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        client.submit(timeout=0.05)
+
+
+@pytest.mark.vidu_mock(chaos_stuck=1.0)
+def test_a_stuck_probability_of_one_keeps_every_job_unfinished(client, mock):
+    task_ids = [client.task_id() for _ in range(4)]
+    finish(mock)
+    assert {client.status(task_id) for task_id in task_ids} <= {QUEUED, PROCESSING}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import requests
 
@@ -9,13 +11,21 @@ from mock_server.controller import ViduMock
 from mock_server.lifecycle import TaskStatus
 from mock_server.scripting import Script, ScriptError, script_from_prompt
 from tests.helpers import VALID_BODY
-from tests.plugin_support import FAILED, FIXTURES, PROCESSING, QUEUED, SUCCEED, Client, finish
+from tests.plugin_support import (
+    FAILED,
+    FIXTURES,
+    PROCESSING,
+    QUEUED,
+    SUCCEED,
+    Client,
+    either_fake,
+    finish,
+)
 
 
 @pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> ViduMock:
-    fake: ViduMock = request.getfixturevalue(request.param)
-    return fake
+def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
+    yield from either_fake(request)
 
 
 @pytest.fixture
@@ -65,7 +75,7 @@ def test_a_fail_poll_marker_makes_that_poll_answer_500(client):
 
 def test_a_latency_marker_delays_that_submit(client):
     with pytest.raises(requests.exceptions.ReadTimeout):
-        client.submit(prompt("[mock:latency=0.5]"), timeout=0.05)
+        client.submit(prompt("[mock:latency=2]"), timeout=0.05)
 
 
 def test_markers_combine_and_take_precedence_over_queued_scripts(client, mock):

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import requests
 
 from mock_server.controller import ControlError, ViduMock
-from tests.plugin_support import FAILED, FIXTURES, PROCESSING, QUEUED, SUCCEED, Client, finish
+from tests.plugin_support import (
+    FAILED,
+    FIXTURES,
+    PROCESSING,
+    QUEUED,
+    SUCCEED,
+    Client,
+    either_fake,
+    finish,
+)
 
 DOCUMENTED_REJECTIONS = [
     (429, "RATE_LIMIT_EXCEEDED"),
@@ -16,9 +27,8 @@ DOCUMENTED_REJECTIONS = [
 
 
 @pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> ViduMock:
-    fake: ViduMock = request.getfixturevalue(request.param)
-    return fake
+def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
+    yield from either_fake(request)
 
 
 @pytest.fixture
@@ -102,7 +112,7 @@ def test_delay_next_answers_the_submit_late_but_within_a_generous_timeout(client
 
 
 def test_a_delay_longer_than_the_client_timeout_raises_read_timeout(client, mock):
-    mock.delay_next(0.5)
+    mock.delay_next(2.0)
     with pytest.raises(requests.exceptions.ReadTimeout):
         client.submit(timeout=0.05)
 
@@ -131,7 +141,7 @@ def test_fail_poll_of_a_task_counts_from_the_moment_it_is_scripted(client, mock)
 
 def test_delay_task_makes_its_polls_late(client, mock):
     task_id = client.task_id()
-    mock.delay_task(task_id, 0.5)
+    mock.delay_task(task_id, 2.0)
     with pytest.raises(requests.exceptions.ReadTimeout):
         client.poll(task_id, timeout=0.05)
 
