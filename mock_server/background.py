@@ -6,11 +6,14 @@ which isolates tests completely without restarting anything.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from mock_server.errors import ServiceNotAvailable
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -18,6 +21,11 @@ if TYPE_CHECKING:
 __all__ = ["BackgroundServer"]
 
 LOOPBACK = "127.0.0.1"
+IDLE_BODY = json.dumps(
+    ServiceNotAvailable(
+        "no fake is being served between tests; use the vidu_mock fixture"
+    ).envelope()
+).encode()
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -36,8 +44,8 @@ class AppSlot:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         app = self.app
         if app is None:
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"no fake is being served right now\n"]
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [IDLE_BODY]
         return app(environ, start_response)
 
 

@@ -11,9 +11,19 @@ import requests
 from mock_server.controller import ViduMock
 from mock_server.inprocess import DEFAULT_BASE_URL
 from mock_server.jobs import job_rng, random_uuid
-from mock_server.pytest_plugin import DEFAULT_SEED
+from mock_server.pytest_plugin import DEFAULT_SEED, with_overrides
+from mock_server.settings import Settings
 from tests.helpers import SUBMIT
-from tests.plugin_support import FIXTURES, PROCESSING, QUEUED, SUCCEED, Client, either_fake, finish
+from tests.plugin_support import (
+    FIXTURES,
+    PROCESSING,
+    QUEUED,
+    SUCCEED,
+    Client,
+    check_answer,
+    either_fake,
+    finish,
+)
 
 
 @pytest.fixture(params=FIXTURES)
@@ -174,3 +184,24 @@ def test_the_controller_also_drives_a_fake_started_from_the_shell() -> None:
         client = Client(mock)
         assert client.status(client.task_id()) == SUCCEED
         assert [entry.path for entry in mock.requests] == [SUBMIT, "/v3/async/task-result"]
+
+
+def test_between_tests_the_session_server_answers_503_in_the_envelope(vidu_mock_server) -> None:
+    response = requests.get(vidu_mock_server.base_url + "/v3/async/task-result", timeout=10)
+    check_answer("poll", response)
+    assert (response.status_code, response.json()["reason"]) == (503, "SERVICE_NOT_AVAILABLE")
+
+
+def test_marker_text_values_are_parsed_like_cli_flags() -> None:
+    settings = with_overrides(Settings(), {"progression": "polls:2", "rate_limit_rpm": "7"})
+    assert (str(settings.progression), settings.rate_limit_rpm) == ("polls:2", 7)
+
+
+def test_an_unknown_marker_setting_is_a_usage_error_naming_it() -> None:
+    with pytest.raises(pytest.UsageError, match="unknown vidu-mock settings \\['speeed'\\]"):
+        with_overrides(Settings(), {"speeed": 2})
+
+
+def test_a_marker_value_that_does_not_parse_names_the_setting() -> None:
+    with pytest.raises(ValueError, match="progression: unknown progression"):
+        with_overrides(Settings(), {"progression": "soon"})

@@ -106,9 +106,11 @@ def test_a_failed_poll_does_not_count_towards_polls_progression(client, mock):
     assert [client.status(task_id) for _ in range(3)] == [QUEUED, PROCESSING, SUCCEED]
 
 
-def test_delay_next_answers_the_submit_late_but_within_a_generous_timeout(client, mock):
+def test_delay_next_answers_the_submit_late_but_not_the_jobs_polls(client, mock):
     mock.delay_next(0.05)
-    assert client.submit(timeout=30).status_code == 200
+    task_id = client.task_id(timeout=30)
+    assert client.poll(task_id).status_code == 200
+    assert mock.pending_scripts() == {"next": [], "tasks": {}}
 
 
 def test_a_delay_longer_than_the_client_timeout_raises_read_timeout(client, mock):
