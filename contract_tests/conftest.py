@@ -36,7 +36,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help=help_text,
             )
         else:
-            group.addoption(spec.flag, dest=DEST_PREFIX + spec.name, help=help_text)
+            group.addoption(
+                spec.flag, dest=DEST_PREFIX + spec.name, metavar=spec.metavar, help=help_text
+            )
 
 
 def pytest_configure(config: pytest.Config) -> None:

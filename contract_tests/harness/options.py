@@ -56,7 +56,9 @@ class OptionSpec:
     default: str
     help: str
     parse: Callable[[str], Any]
+    metavar: str = "VALUE"
     is_switch: bool = False
+    env_suffix: str = ""
 
     @property
     def flag(self) -> str:
@@ -64,7 +66,7 @@ class OptionSpec:
 
     @property
     def env(self) -> str:
-        return ENV_PREFIX + self.name.upper()
+        return ENV_PREFIX + (self.env_suffix or self.name.upper())
 
 
 OPTIONS: tuple[OptionSpec, ...] = (
@@ -73,45 +75,53 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "fake",
         "fake: the suite starts its own fake; live: any server at --base-url.",
         _target,
+        "fake|live",
     ),
-    OptionSpec("base_url", "", "Base URL of the server under test (live target).", str),
+    OptionSpec("base_url", "", "Base URL of the server under test (live target).", str, "URL"),
     OptionSpec(
         "api_key",
         "",
         "API key for the server under test (live target); never written to reports or recordings.",
         str,
+        "KEY",
     ),
     OptionSpec(
         "live_budget",
         "0",
-        "Paid submissions a live run may make (each the cheapest "
-        "job: duration 1, 720p, no audio/bgm/off-peak). 0 spends nothing.",
+        "Paid submissions a live run may make (each the cheapest job: duration 1, 720p, no "
+        "audio/bgm/off-peak). 0 spends nothing.",
         _count,
+        "N",
     ),
     OptionSpec(
         "live_time_limit",
         "1200",
         "Seconds a live run may spend waiting for its paid tasks to finish, overall.",
         _seconds,
+        "SECONDS",
     ),
     OptionSpec(
         "live_poll_interval",
         "2",
-        "First pause between polls on a live target, in "
-        "seconds; it grows 1.5x per poll up to 30 s.",
+        "First pause between polls on a live target, in seconds; it grows 1.5x per poll up "
+        "to 30 s.",
         _seconds,
+        "SECONDS",
     ),
     OptionSpec(
         "live_image_url",
         "",
         "Image for paid submissions (default: a small generated PNG sent as a data: URI).",
         str,
+        "URL",
     ),
     OptionSpec(
         "contract_report",
         "",
         "Write a JSON report of every check and probe here, and a Markdown table beside it (.md).",
         str,
+        "PATH",
+        env_suffix="REPORT",
     ),
     OptionSpec(
         "record",
@@ -120,12 +130,12 @@ OPTIONS: tuple[OptionSpec, ...] = (
         _flag,
         is_switch=True,
     ),
-    OptionSpec("record_dir", str(RECORDINGS_DIR), "Where --record writes recordings.", str),
+    OptionSpec("record_dir", str(RECORDINGS_DIR), "Where --record writes recordings.", str, "DIR"),
     OptionSpec(
         "hypothesis_profile",
         "",
-        "Hypothesis profile for the suite: ci, dev or live "
-        "(environment variable only; the flag is Hypothesis' own --hypothesis-profile).",
+        "Hypothesis profile for the suite: ci, dev or live (environment variable only; the "
+        "flag is Hypothesis' own --hypothesis-profile).",
         str,
     ),
 )
