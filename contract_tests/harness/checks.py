@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -360,7 +360,3 @@ def _shown(exchange: Exchange) -> str:
 
 def _both_ints(*values: Any) -> bool:
     return all(isinstance(value, int) and not isinstance(value, bool) for value in values)
-
-
-def registered() -> Collection[str]:
-    return LOG.summaries.keys()

@@ -273,15 +273,6 @@ def invalid_submissions(
     )
 
 
-def any_invalid_submission(
-    bodies: st.SearchStrategy[dict[str, Any]],
-) -> st.SearchStrategy[InvalidSubmission]:
-    """A body with one documented constraint, chosen by hypothesis, broken."""
-    return st.sampled_from(documented_constraints()).flatmap(
-        lambda constraint: invalid_submissions(constraint, bodies)
-    )
-
-
 def truncated_json(bodies: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[bytes]:
     """A valid body's JSON text cut short: never a complete JSON document."""
 
