@@ -7,6 +7,7 @@ import hmac
 import io
 
 from flask import Blueprint, Response, request, send_file
+from werkzeug.sansio.utils import get_current_url
 
 from mock_server.errors import VideoExpired, VideoNotFound
 from mock_server.jobs import Job
@@ -17,14 +18,21 @@ from mock_server.runtime import runtime
 VIDEO_ROUTE = "/media/videos/<path:name>"
 FRAME_SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 CACHED_VIDEOS = 16
+CACHED_HOSTS = 64
 
 blueprint = Blueprint("downloads", __name__)
 
 
 def video_url(job: Job) -> str:
     """The job's download URL, under the fake's public base URL, carrying its token."""
-    base = runtime().settings.public_base_url or request.host_url
+    base = runtime().settings.public_base_url or host_url(request.scheme, request.host)
     return f"{base.rstrip('/')}/media/videos/{job.task_id}.mp4?token={job.video_token}"
+
+
+@functools.lru_cache(maxsize=CACHED_HOSTS)
+def host_url(scheme: str, host: str) -> str:
+    """`request.host_url`, worked out once per host rather than on every poll."""
+    return get_current_url(scheme, host)
 
 
 def spec_for(job: Job) -> VideoSpec:

@@ -11,14 +11,18 @@ import os
 import pickle
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from mock_server.clock import VirtualClock
 from mock_server.jobs import Job
 
 BUSY_TIMEOUT_S = 30.0
+BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+FIRST_PAUSE_S = 0.00002
+LAST_PAUSE_S = 0.001
 MMAP_BYTES = 256 * 1024 * 1024
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS jobs (task_id TEXT PRIMARY KEY, reads INTEGER NOT NULL, "
@@ -39,11 +43,9 @@ class SQLiteStore:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        with _connect(self.path) as connection:
-            connection.execute("PRAGMA journal_mode = WAL")
-            for statement in SCHEMA:
-                connection.execute(statement)
-        connection.close()
+        self._run("PRAGMA journal_mode = WAL")
+        for statement in SCHEMA:
+            self._run(statement)
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection, opened anew in a forked child so none is shared."""
@@ -54,6 +56,20 @@ class SQLiteStore:
         connection: sqlite3.Connection = local.connection
         return connection
 
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        """Run one statement as its own transaction, retrying while another writer holds the
+        lock: SQLite's own busy handler sleeps a whole millisecond or more between tries."""
+        db = self._db()
+        pause, deadline = FIRST_PAUSE_S, time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                return db.execute(sql, args).fetchall()
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF not in BUSY_CODES or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, LAST_PAUSE_S)
+
     def close(self) -> None:
         """Close this thread's connection, e.g. before forking worker processes."""
         connection = getattr(self._local, "connection", None)
@@ -62,18 +78,14 @@ class SQLiteStore:
             del self._local.connection, self._local.pid
 
     def next_sequence(self) -> int:
-        row = (
-            self._db()
-            .execute(
-                "UPDATE counters SET value = value + 1 WHERE name = 'sequence' RETURNING value - 1"
-            )
-            .fetchone()
+        rows = self._run(
+            "UPDATE counters SET value = value + 1 WHERE name = 'sequence' RETURNING value - 1"
         )
-        return int(row[0])
+        return int(rows[0][0])
 
     def add(self, job: Job) -> None:
         try:
-            self._db().execute(
+            self._run(
                 "INSERT INTO jobs (task_id, reads, data) VALUES (?, ?, ?)",
                 (job.task_id, job.reads, _dump(job)),
             )
@@ -81,67 +93,52 @@ class SQLiteStore:
             raise KeyError(f"task id {job.task_id} already exists") from None
 
     def get(self, task_id: str) -> Job | None:
-        row = (
-            self._db()
-            .execute("SELECT data, reads FROM jobs WHERE task_id = ?", (task_id,))
-            .fetchone()
-        )
-        return None if row is None else _load(row)
+        rows = self._run("SELECT data, reads FROM jobs WHERE task_id = ?", (task_id,))
+        return _load(*rows[0]) if rows else None
 
     def record_read(self, task_id: str) -> Job | None:
-        row = (
-            self._db()
-            .execute(
-                "UPDATE jobs SET reads = reads + 1 WHERE task_id = ? RETURNING data, reads",
-                (task_id,),
-            )
-            .fetchone()
+        rows = self._run(
+            "UPDATE jobs SET reads = reads + 1 WHERE task_id = ? RETURNING data, reads", (task_id,)
         )
-        return None if row is None else _load(row)
+        return _load(*rows[0]) if rows else None
 
     def replace(self, job: Job) -> None:
-        cursor = self._db().execute(
-            "UPDATE jobs SET reads = ?, data = ? WHERE task_id = ?",
+        rows = self._run(
+            "UPDATE jobs SET reads = ?, data = ? WHERE task_id = ? RETURNING 1",
             (job.reads, _dump(job), job.task_id),
         )
-        if cursor.rowcount == 0:
+        if not rows:
             raise KeyError(f"task id {job.task_id} does not exist")
 
     def jobs(self) -> Iterator[Job]:
-        rows = self._db().execute("SELECT data, reads FROM jobs ORDER BY rowid").fetchall()
-        return iter([_load(row) for row in rows])
+        rows = self._run("SELECT data, reads FROM jobs ORDER BY rowid")
+        return iter([_load(*row) for row in rows])
 
     def clear(self) -> None:
-        self._db().execute("DELETE FROM jobs")
+        self._run("DELETE FROM jobs")
 
     def __len__(self) -> int:
-        row = self._db().execute("SELECT count(*) FROM jobs").fetchone()
-        return int(row[0])
+        return int(self._run("SELECT count(*) FROM jobs")[0][0])
 
     def create_counter(self, name: str, start: float) -> None:
         """Create a shared number unless some process already did."""
-        self._db().execute("INSERT OR IGNORE INTO counters VALUES (?, ?)", (name, start))
+        self._run("INSERT OR IGNORE INTO counters VALUES (?, ?)", (name, start))
 
     def counter(self, name: str) -> float:
         """Read a shared number."""
-        row = self._db().execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
-        if row is None:
+        rows = self._run("SELECT value FROM counters WHERE name = ?", (name,))
+        if not rows:
             raise KeyError(f"no counter named {name!r}")
-        return float(row[0])
+        return float(rows[0][0])
 
     def add_to_counter(self, name: str, amount: float) -> float:
         """Add to a shared number atomically and return its new value."""
-        row = (
-            self._db()
-            .execute(
-                "UPDATE counters SET value = value + ? WHERE name = ? RETURNING value",
-                (amount, name),
-            )
-            .fetchone()
+        rows = self._run(
+            "UPDATE counters SET value = value + ? WHERE name = ? RETURNING value", (amount, name)
         )
-        if row is None:
+        if not rows:
             raise KeyError(f"no counter named {name!r}")
-        return float(row[0])
+        return float(rows[0][0])
 
 
 class SharedVirtualClock(VirtualClock):
@@ -165,9 +162,7 @@ class SharedVirtualClock(VirtualClock):
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-    )
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
     for pragma in PER_CONNECTION_PRAGMAS:
         connection.execute(pragma)
     return connection
@@ -177,6 +172,8 @@ def _dump(job: Job) -> bytes:
     return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _load(row: tuple[bytes, int]) -> Job:
-    job: Job = pickle.loads(row[0])
-    return job if job.reads == row[1] else replace(job, reads=row[1])
+def _load(data: bytes, reads: int) -> Job:
+    job: Job = pickle.loads(data)
+    if job.reads != reads:
+        object.__setattr__(job, "reads", reads)  # a fresh copy nobody else holds yet
+    return job
