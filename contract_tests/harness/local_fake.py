@@ -10,9 +10,11 @@ import threading
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import make_server
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from mock_server import ClockKind, Outcome, Settings, create_app
 from mock_server.runtime import EXTENSION_KEY, Runtime
@@ -36,17 +38,51 @@ def sometimes_failing(params: Mapping[str, Any]) -> Outcome:
     return Outcome()
 
 
-@contextmanager
-def served_fake(settings: Settings | None = None) -> Iterator[str]:
-    """Serve a fresh fake on a free port for the duration of the block; yield its base URL."""
-    app = create_app(settings or fake_settings())
+class QuietHandler(WSGIRequestHandler):
+    """Serve without logging each request: a failing check already shows its exchange."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+def fresh_app(settings: Settings) -> Flask:
+    """A new fake whose jobs fail now and then (see `sometimes_failing`)."""
+    app = create_app(settings)
     runtime: Runtime = app.extensions[EXTENSION_KEY]
     runtime.backend.choose_outcome = sometimes_failing
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@dataclass
+class LocalFake:
+    """The served fake: its base URL, and a way to start over with a brand-new fake."""
+
+    server: BaseWSGIServer
+    settings: Settings
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def restart(self) -> None:
+        """Swap in a new fake on the same port: no jobs, task ids and timings from the start.
+
+        With a fixed seed, the same requests then get the same answers, so Hypothesis can
+        replay a failing state machine run faithfully.
+        """
+        self.server.app = fresh_app(self.settings)
+
+
+@contextmanager
+def served_fake(settings: Settings | None = None) -> Iterator[LocalFake]:
+    """Serve a fresh fake on a free port for the duration of the block."""
+    settings = settings or fake_settings()
+    app = fresh_app(settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="contract-fake", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield LocalFake(server, settings)
     finally:
         server.shutdown()
         server.server_close()

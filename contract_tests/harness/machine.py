@@ -29,6 +29,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def __init__(self, contract: Contract, hold: FailureHold) -> None:
         super().__init__()
+        contract.restart()  # a clean slate where the target allows it (the suite's own fake)
         self.contract = contract
         self.hold = hold
         self.pacer = contract.new_pacer()

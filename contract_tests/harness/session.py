@@ -49,6 +49,7 @@ class Contract:
     probes: ProbeLog
     paid_image: str | None
     fake_clock: VirtualPacer | None = None
+    restart: Callable[[], None] = lambda: None
 
     @contextmanager
     def held_failures(self) -> Iterator[FailureHold]:
@@ -112,7 +113,8 @@ class SuiteState:
     def _fake_contract(self) -> Contract:
         from contract_tests.harness import generation  # late: see the module docstring
 
-        self.base_url = self._resources.enter_context(served_fake())
+        fake = self._resources.enter_context(served_fake())
+        self.base_url = fake.base_url
         target = self._target(Timeouts(connect=5.0, read=30.0), trust_env=False)
         clock = VirtualPacer(target)
         return Contract(
@@ -122,6 +124,7 @@ class SuiteState:
             probes=self.probes,
             paid_image=None,
             fake_clock=clock,
+            restart=fake.restart,
         )
 
     def _live_contract(self) -> Contract:
