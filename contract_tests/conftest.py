@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -51,10 +52,10 @@ def pytest_configure(config: pytest.Config) -> None:
         options = SuiteOptions.resolve(given)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
-    default_profile = profiles.LIVE if options.target.value == "live" else profiles.DEV
     chosen = config.getoption("hypothesis_profile", None) or options.hypothesis_profile
     state = SuiteState(options)
-    profiles.select(chosen or default_profile, spending_limited=state.budget.limit is not None)
+    name = chosen or profiles.default_for(live=state.live, ci=bool(os.environ.get("CI")))
+    profiles.select(name, spending_limited=state.budget.limit is not None)
     config.stash[STATE] = state
 
 

@@ -60,6 +60,13 @@ def select(name: str, *, spending_limited: bool) -> None:
     _selection.name, _selection.spending_limited = name, spending_limited
 
 
+def default_for(*, live: bool, ci: bool) -> str:
+    """`live` on a live target; otherwise `ci` under CI (CI=true) and `dev` elsewhere."""
+    if live:
+        return LIVE
+    return CI if ci else DEV
+
+
 def selected() -> str:
     return _selection.name
 
