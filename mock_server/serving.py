@@ -36,10 +36,11 @@ from mock_server.sqlite_store import SQLiteStore
 STORE_FILE = "jobs.sqlite3"
 # Which process answered: lets a client tell the workers apart on one keep-alive connection.
 WORKER_PATH = "/_mock/worker"
-# One request thread per process measured fastest; a few more keep a worker answering while
-# one request waits (a video render, an input-image fetch).
+# Few request threads per process keep the tail short under full load (threads of one process
+# take turns on the GIL, and one may hold the store's write lock meanwhile); many let requests
+# that sleep or wait overlap.
 THREADS_PER_WORKER = 4
-FETCHING_THREADS_PER_WORKER = 32
+WAITING_THREADS_PER_WORKER = 32
 READY_TIMEOUT_S = 30.0
 PROBE_INTERVAL_S = 0.01
 # A worker that misses the stop signal (granian drops one that arrives while the worker is still
@@ -130,7 +131,7 @@ def worker_app(settings: Settings) -> Flask:
 
 def granian_server(settings: Settings) -> AbstractServer[Any]:
     """A granian WSGI server for the settings' host, port and worker count."""
-    threads = FETCHING_THREADS_PER_WORKER if settings.fetch_images else THREADS_PER_WORKER
+    threads = settings.threads or threads_for(settings)
     return Server(
         "mock_server.serving:worker_app",
         address=settings.host,
@@ -142,6 +143,12 @@ def granian_server(settings: Settings) -> AbstractServer[Any]:
         websockets=False,
         log_level=LogLevels.warning,
     )
+
+
+def threads_for(settings: Settings) -> int:
+    """Request threads per worker when not set: more when requests are expected to wait."""
+    waiting = settings.fetch_images or settings.chaos_latency > 0
+    return WAITING_THREADS_PER_WORKER if waiting else THREADS_PER_WORKER
 
 
 def free_port(host: str) -> int:

@@ -147,6 +147,13 @@ class Settings:
         "memory with 0 workers, a temporary file removed at exit with N >= 1.",
         str,
     )
+    threads: int = _setting(
+        0,
+        "Request threads in each worker process (with workers >= 1). Fewer keep tail latency "
+        "low under full load; more let slow requests overlap (image fetches, chaos or scripted "
+        "delays). 0 picks 4, or 32 with fetch_images or chaos_latency.",
+        _parse_int,
+    )
     public_base_url: str = _setting(
         "",
         "Base URL written into `video_url`s, for use behind a proxy or in a container "
@@ -326,8 +333,8 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
-        if self.workers < 0:
-            raise ValueError(f"workers must be >= 0, got {self.workers}")
+        if self.workers < 0 or self.threads < 0:
+            raise ValueError("workers and threads must be >= 0")
         for name in CHAOS_PROBABILITIES:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")

@@ -18,8 +18,15 @@ from typing import Any
 
 import pytest
 
+from mock_server.app import create_app
 from mock_server.schemas import SUBMIT_RESPONSE, TASK_RESULT
-from mock_server.serving import WORKER_PATH
+from mock_server.serving import (
+    THREADS_PER_WORKER,
+    WAITING_THREADS_PER_WORKER,
+    WORKER_PATH,
+    threads_for,
+)
+from mock_server.settings import Settings
 from tests.helpers import AUTH, RESULT, SUBMIT, VALID_BODY, check_schema
 
 BANNER = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
@@ -209,8 +216,6 @@ def test_the_same_seed_gives_the_same_task_ids_as_one_process() -> None:
 
 
 def submit_first_ever(seed: int) -> str:
-    from mock_server import Settings, create_app
-
     client = create_app(Settings(seed=seed)).test_client()
     task_id: str = client.post(SUBMIT, json=VALID_BODY, headers=AUTH).get_json()["task_id"]
     return task_id
@@ -226,3 +231,9 @@ def test_terminating_the_fake_stops_every_worker_and_removes_its_store(tmp_path:
         assert running.process.wait(timeout=10) == 0
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
     assert not any(tmp_path.iterdir())
+
+
+def test_workers_get_more_request_threads_when_requests_are_expected_to_wait() -> None:
+    assert threads_for(Settings()) == THREADS_PER_WORKER
+    assert threads_for(Settings(chaos_latency=0.1)) == WAITING_THREADS_PER_WORKER
+    assert threads_for(Settings(fetch_images=True)) == WAITING_THREADS_PER_WORKER

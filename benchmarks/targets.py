@@ -1,0 +1,149 @@
+"""The servers a benchmark run measures: how to start each, see it answer, weigh it and stop it."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+START_TIMEOUT_S = 90.0
+STOP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """One server to measure, started by a command on a port the run picks."""
+
+    name: str
+    command: tuple[str, ...]  # "{port}" is replaced by the port
+    health_path: str = "/healthz"
+    cwd: Path = ROOT
+    is_fake: bool = False
+    warm_up_submits: bool = False
+
+    def argv(self, port: int) -> list[str]:
+        return [part.replace("{port}", str(port)) for part in self.command]
+
+
+@dataclass
+class Running:
+    """A started target, with how long it took to answer its first request."""
+
+    target: Target
+    process: subprocess.Popen[bytes]
+    port: int
+    first_answer_s: float
+    log: Path
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def memory_mb(self) -> float:
+        """Proportional set size summed over the process tree: shared pages count once."""
+        return sum(_pss_kb(pid) for pid in _tree(self.process.pid)) / 1024
+
+    def stop(self) -> None:
+        """Stop the whole process group this run started; kill it if it will not stop."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def fake(name: str, *flags: str) -> Target:
+    """`vidu-mock serve` with these flags; jobs finish at the first poll, so polls answer the
+    full document with a video URL."""
+    command = (sys.executable, "-m", "mock_server", "serve", "--port", "{port}")
+    return Target(
+        name, (*command, "--progression", "instant", *flags), is_fake=True, warm_up_submits=False
+    )
+
+
+def start(target: Target, scratch: Path) -> Running:
+    """Start the target and wait for its first answer to any HTTP request."""
+    port = free_port()
+    log = scratch / f"{target.name.replace(' ', '_').replace('/', '_')}.log"
+    began = time.perf_counter()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            target.argv(port),
+            cwd=target.cwd,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    running = Running(target, process, port, 0.0, log)
+    try:
+        running.first_answer_s = _wait_for_answer(running, began)
+    except BaseException:
+        running.stop()
+        raise
+    return running
+
+
+def _wait_for_answer(running: Running, began: float) -> float:
+    deadline = began + START_TIMEOUT_S
+    while time.perf_counter() < deadline:
+        if running.process.poll() is not None:
+            raise RuntimeError(f"{running.target.name} exited: see {running.log}")
+        if _answers(running.port, running.target.health_path):
+            return time.perf_counter() - began
+        time.sleep(0.005)
+    raise RuntimeError(f"{running.target.name} did not answer within {START_TIMEOUT_S} s")
+
+
+def _answers(port: int, path: str) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", path)
+        connection.getresponse().read()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _tree(pid: int) -> list[int]:
+    pids = [pid]
+    for child in _children(pid):
+        pids += _tree(child)
+    return pids
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return children
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in lines if line.startswith("Pss:")), 0)
