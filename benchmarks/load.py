@@ -95,7 +95,7 @@ class Wrk:
         self.scripts = {}
         for name, text in {"submit": SUBMIT_LUA, "fill": FILL_LUA, "poll": POLL_LUA}.items():
             path = scratch / f"{name}.lua"
-            path.write_text(text + (DONE_LUA if name != "fill" else ""), encoding="utf-8")
+            path.write_text(text + DONE_LUA, encoding="utf-8")
             self.scripts[name] = path
 
     def submit(self, base: str, seconds: float) -> LoadResult:
@@ -104,10 +104,12 @@ class Wrk:
     def poll(self, base: str, seconds: float, ids_file: Path) -> LoadResult:
         return self._run("poll", base + RESULT_PATH, seconds, str(ids_file))
 
-    def fill(self, base: str, jobs: int, timeout_s: float) -> None:
-        """Submit about `jobs` jobs as fast as the server takes them."""
+    def fill(self, base: str, jobs: int, seconds: float) -> int:
+        """Submit up to `jobs` jobs within `seconds` (wrk runs that long whatever happens); say
+        how many were accepted."""
         per_thread = max(1, jobs // THREADS)
-        self._wrk("fill", base + SUBMIT_PATH, timeout_s, str(per_thread))
+        result = self._run("fill", base + SUBMIT_PATH, seconds, str(per_thread))
+        return round(result.requests_per_s * seconds) - result.failures
 
     def _run(self, script: str, url: str, seconds: float, *args: str) -> LoadResult:
         output = self._wrk(script, url, seconds, *args)

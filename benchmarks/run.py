@@ -173,12 +173,14 @@ def _retained(
     assert small.submit is not None
     assert small.poll is not None
     held = plan.seeded_jobs + round(small.submit.requests_per_s * plan.seconds)
-    if held < plan.retained_jobs:
-        wrk.fill(running.base, plan.retained_jobs - held, timeout_s=300)
+    missing = plan.retained_jobs - held
+    if missing > 0:
+        seconds = 2 + 1.5 * missing / small.submit.requests_per_s
+        held += wrk.fill(running.base, missing, seconds)
     poll = wrk.poll(running.base, plan.seconds, ids_file)
     submit = wrk.submit(running.base, plan.seconds)
     return {
-        "retained_jobs": max(held, plan.retained_jobs),
+        "retained_jobs": held,
         "poll_at_retained": poll,
         "submit_at_retained": submit,
         "memory_mb_at_retained": running.memory_mb(),

@@ -127,6 +127,9 @@ def _record(response: Response) -> Response:
 
 def _request_json() -> Any:
     """The request body parsed as JSON, or None (also for bodies the fake refused to read)."""
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if not request.content_length and not chunked:
+        return None  # no body: reading the empty stream costs a poll dearly on some servers
     try:
         return request.get_json(silent=True, force=True)
     except (HTTPException, ValueError, RecursionError):
