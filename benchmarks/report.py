@@ -17,7 +17,7 @@ def table(results: list[Measured], skipped: list[str], connections: int) -> str:
     parts = [served_table(results, connections)]
     parts += [ratios(results), retained(results), inprocess(results)]
     if skipped:
-        parts.append("Skipped:\n" + "\n".join(f"- {line}" for line in skipped))
+        parts.append("Notes:\n" + "\n".join(f"- {line}" for line in skipped))
     return "\n\n".join(part for part in parts if part)
 
 

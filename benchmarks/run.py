@@ -45,6 +45,7 @@ class Plan:
     inprocess_calls: int
     fakes: tuple[str, ...]
     others: bool  # the bare WSGI app and the peers
+    wait_for_idle: bool  # other processes skew the figures: wait for them to finish
 
 
 FULL = Plan(
@@ -57,6 +58,7 @@ FULL = Plan(
     inprocess_calls=3_000,
     fakes=("threaded", "workers-1", "workers-2"),
     others=True,
+    wait_for_idle=True,
 )
 QUICK = Plan(
     seconds=1.0,
@@ -68,6 +70,7 @@ QUICK = Plan(
     inprocess_calls=50,
     fakes=("workers-2",),
     others=False,
+    wait_for_idle=False,
 )
 
 
@@ -222,8 +225,12 @@ def run(plan: Plan, scratch: Path) -> tuple[list[Measured], list[str]]:
         chosen += peer_targets(scratch, skipped)
     results = []
     for target in chosen:
-        print(f"measuring {target.name} ...", file=sys.stderr, flush=True)
+        busy = targets.wait_until_idle() if plan.wait_for_idle else 0.0
+        note = f" (the CPUs were still {busy:.0%} busy)" if busy > targets.IDLE_BELOW else ""
+        print(f"measuring {target.name} ...{note}", file=sys.stderr, flush=True)
         results.append(measure_target(target, plan, wrk, scratch))
+        if note:
+            skipped.append(f"{target.name}: other processes kept the CPUs {busy:.0%} busy")
     print("measuring in-process ...", file=sys.stderr, flush=True)
     results.append(Measured("in-process (Flask test client)", extra=measure_inprocess(plan)))
     return results, skipped

@@ -16,6 +16,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 10.0
+IDLE_BELOW = 0.15  # share of the CPUs other processes may use when a measurement starts
+IDLE_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,31 @@ class Running:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+def wait_until_idle(limit: float = IDLE_BELOW, timeout_s: float = IDLE_TIMEOUT_S) -> float:
+    """Wait until other work leaves the CPUs (at most `timeout_s`); return how busy they were."""
+    deadline = time.monotonic() + timeout_s
+    busy = _busy()
+    while busy > limit and time.monotonic() < deadline:
+        busy = _busy()
+    return busy
+
+
+def _busy(window_s: float = 1.0) -> float:
+    """The share of CPU time not idle over the window, from /proc/stat (0 where unreadable)."""
+
+    def sample() -> tuple[int, int]:
+        try:
+            fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        except (OSError, ValueError):
+            return 0, 0
+        return sum(fields), fields[3] + fields[4]
+
+    total_1, idle_1 = sample()
+    time.sleep(window_s)
+    total_2, idle_2 = sample()
+    return 1 - (idle_2 - idle_1) / (total_2 - total_1) if total_2 > total_1 else 0.0
 
 
 def fake(name: str, *flags: str) -> Target:
