@@ -102,6 +102,7 @@ def shared_settings(settings: Settings, store_path: Path) -> Settings:
     """Fix what every worker must agree on: the root seed, the store file and the port."""
     seed = settings.seed if settings.seed is not None else fresh_seed()
     port = settings.port or free_port(settings.host)
+    refuse_if_taken(settings.host, port)
     return settings.replace(seed=seed, store_path=str(store_path), port=port)
 
 
@@ -149,6 +150,18 @@ def threads_for(settings: Settings) -> int:
     """Request threads per worker when not set: more when requests are expected to wait."""
     waiting = settings.fetch_images or settings.chaos_latency > 0
     return WAITING_THREADS_PER_WORKER if waiting else THREADS_PER_WORKER
+
+
+def refuse_if_taken(host: str, port: int) -> None:
+    """Stop when something listens on the port: the workers bind with SO_REUSEPORT, so they
+    would silently share it with another fake instead of failing."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # ignore closed connections
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SystemExit(f"vidu-mock: cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def free_port(host: str) -> int:

@@ -237,3 +237,12 @@ def test_workers_get_more_request_threads_when_requests_are_expected_to_wait() -
     assert threads_for(Settings()) == THREADS_PER_WORKER
     assert threads_for(Settings(chaos_latency=0.1)) == WAITING_THREADS_PER_WORKER
     assert threads_for(Settings(fetch_images=True)) == WAITING_THREADS_PER_WORKER
+
+
+def test_a_port_another_server_listens_on_is_refused_not_shared(fake: Fake) -> None:
+    command = [sys.executable, "-m", "mock_server", "serve", "--workers", "2"]
+    done = subprocess.run(
+        [*command, "--port", str(fake.port)], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{fake.port}" in done.stderr
