@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import http.client
 import json
 import multiprocessing
@@ -127,6 +128,7 @@ def worker_app(settings: Settings) -> Flask:
     """Build one worker's app; granian calls this in each worker process."""
     app = create_app(settings)
     app.add_url_rule(WORKER_PATH, "worker", lambda: {"pid": os.getpid()})
+    gc.freeze()  # code, schemas and app live as long as the process: spare them every full GC
     return app
 
 
