@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from mock_server.app import create_app
 from mock_server.drift import PROFILE_ENV, compare_command, load_profile
 from mock_server.settings import Settings, settings_fields, settings_table
+from mock_server.sqlite_store import StoreUnavailable
 
 EXAMPLE_KEY = "test-key"
 
@@ -131,7 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = resolve_settings(args, os.environ)
     except ValueError as exc:
         parser.error(str(exc))
-    serve(settings)
+    try:
+        serve(settings)
+    except StoreUnavailable as exc:
+        parser.exit(1, f"vidu-mock: {exc}\n")
     return 0
 
 

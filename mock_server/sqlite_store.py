@@ -37,15 +37,22 @@ PER_CONNECTION_PRAGMAS = (
 )
 
 
+class StoreUnavailable(Exception):
+    """The store file cannot be opened or created."""
+
+
 class SQLiteStore:
     """Keeps jobs in an SQLite file; one connection per thread and per process."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        self._run("PRAGMA journal_mode = WAL")
-        for statement in SCHEMA:
-            self._run(statement)
+        try:
+            self._run("PRAGMA journal_mode = WAL")
+            for statement in SCHEMA:
+                self._run(statement)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot use {self.path} as the job store: {exc}") from None
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection, opened anew in a forked child so none is shared."""

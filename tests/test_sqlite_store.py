@@ -14,7 +14,7 @@ from mock_server import ClockKind, Progression, Settings, VirtualClock, create_a
 from mock_server.jobs import Job, JobBackend
 from mock_server.runtime import Runtime
 from mock_server.schemas import defaulted
-from mock_server.sqlite_store import SharedVirtualClock, SQLiteStore
+from mock_server.sqlite_store import SharedVirtualClock, SQLiteStore, StoreUnavailable
 from mock_server.store import JobStore, MemoryStore
 from tests.helpers import AUTH, RESULT, SUBMIT, VALID_BODY, check_response
 
@@ -173,3 +173,8 @@ def test_two_apps_on_one_store_file_share_jobs_and_their_read_counts(tmp_path: P
         check_response(RESULT, polled)
         statuses.append(polled.get_json()["task"]["status"])
     assert statuses == ["TASK_STATUS_QUEUED", "TASK_STATUS_PROCESSING", "TASK_STATUS_SUCCEED"]
+
+
+def test_a_store_file_that_cannot_be_created_is_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailable, match=r"cannot use .* as the job store"):
+        SQLiteStore(tmp_path / "no-such-folder" / "jobs.db")

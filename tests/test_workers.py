@@ -246,3 +246,19 @@ def test_a_port_another_server_listens_on_is_refused_not_shared(fake: Fake) -> N
     )
     assert done.returncode != 0
     assert f"cannot listen on 127.0.0.1:{fake.port}" in done.stderr
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_an_unusable_store_path_stops_the_fake_with_a_clear_message(
+    workers: str, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-m", "mock_server", "serve", "--workers", workers, "--port", "0"]
+    done = subprocess.run(
+        [*command, "--store-path", str(tmp_path / "missing" / "jobs.db")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert "cannot use" in done.stderr
+    assert "Traceback" not in done.stderr
