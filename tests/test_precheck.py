@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
@@ -55,6 +56,7 @@ def reference_accepts(profile: Settings, body: Any) -> bool:
     return bool(Draft202012Validator(submit_schema(profile), registry=registry()).is_valid(body))
 
 
+@functools.cache
 def precheck(profile: Settings) -> Any:
     resources = [(schema_id(name), load(name)) for name in all_names()]
     check = precheck_for(submit_schema(profile), resources, profile)
