@@ -25,7 +25,6 @@ from mock_server.settings import Settings
 EXTENSION_KEY = "vidu_mock.double"
 DEFERRED_LATENCY = "vidu_mock.deferred_latency"
 UNJOURNALLED = ("/_mock", "/healthz", "/openapi.json")
-VIDEO_PREFIX = "/media/videos/"
 KINDS = {
     "api.submit": RequestKind.SUBMIT,
     "api.task_result": RequestKind.POLL,
@@ -103,8 +102,6 @@ def _record(response: Response) -> Response:
     arrival = g.get("vidu_mock_arrival")
     if arrival is None:
         return response
-    kind = KINDS.get(request.endpoint or "", RequestKind.OTHER)
-    body = response.get_json(silent=True) if response.is_json else None
     state, journal = runtime(), double().journal
     journal.size = state.settings.journal_size
     journal.record(
@@ -112,35 +109,24 @@ def _record(response: Response) -> Response:
             method=request.method,
             path=request.path,
             query=request.args.to_dict(),
-            headers=redact_headers(dict(request.headers)),
-            json=_request_json(),
+            headers=redact_headers(request.headers.items()),
             status=response.status_code,
             time=arrival[0],
-            kind=kind,
-            task_id=_task_id(kind, body),
-            response=body,
+            kind=KINDS.get(request.endpoint or "", RequestKind.OTHER),
             wall_time=arrival[1],
+            request_body=_request_body(),
+            response_body=response.get_data() if response.is_json else b"",
         )
     )
     return response
 
 
-def _request_json() -> Any:
-    """The request body parsed as JSON, or None (also for bodies the fake refused to read)."""
+def _request_body() -> bytes:
+    """The raw request body, or b"" (also for bodies the fake refused to read)."""
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if not request.content_length and not chunked:
-        return None  # no body: reading the empty stream costs a poll dearly on some servers
+        return b""  # no body: reading the empty stream costs a poll dearly on some servers
     try:
-        return request.get_json(silent=True, force=True)
-    except (HTTPException, ValueError, RecursionError):
-        return None
-
-
-def _task_id(kind: RequestKind, body: Any) -> str:
-    if kind is RequestKind.SUBMIT and isinstance(body, dict):
-        return str(body.get("task_id", ""))
-    if kind is RequestKind.POLL:
-        return request.args.get("task_id", "").strip()
-    if kind is RequestKind.DOWNLOAD:
-        return request.path.removeprefix(VIDEO_PREFIX).removesuffix(".mp4")
-    return ""
+        return request.get_data(cache=True)
+    except HTTPException:
+        return b""

@@ -7,14 +7,17 @@ worker processes each keeps the requests it served.
 from __future__ import annotations
 
 import enum
+import functools
+import json
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 REDACTED = "***"
 SECRET_HEADERS = ("authorization", "x-vidu-mock-token")
+VIDEO_PREFIX = "/media/videos/"
 
 
 class RequestKind(enum.Enum):
@@ -34,14 +37,34 @@ class JournalEntry:
     path: str
     query: Mapping[str, str]
     headers: Mapping[str, str]
-    json: Any
     status: int
     time: float
     kind: RequestKind = RequestKind.OTHER
-    task_id: str = ""
-    response: Any = None
     wall_time: float = 0.0
     index: int = 0
+    request_body: bytes = b""
+    response_body: bytes = b""
+
+    @functools.cached_property
+    def json(self) -> Any:
+        """The request body parsed as JSON, or None (parsed on first use, off the hot path)."""
+        return _parse(self.request_body)
+
+    @functools.cached_property
+    def response(self) -> Any:
+        """The JSON answer, or None for a video or an empty answer."""
+        return _parse(self.response_body)
+
+    @functools.cached_property
+    def task_id(self) -> str:
+        """The task the request was about: from the submit's answer, the poll's query or the URL."""
+        if self.kind is RequestKind.SUBMIT and isinstance(self.response, dict):
+            return str(self.response.get("task_id", ""))
+        if self.kind is RequestKind.POLL:
+            return self.query.get("task_id", "").strip()
+        if self.kind is RequestKind.DOWNLOAD:
+            return self.path.removeprefix(VIDEO_PREFIX).removesuffix(".mp4")
+        return ""
 
     @property
     def task_status(self) -> str:
@@ -83,14 +106,13 @@ class JournalEntry:
             path=data["path"],
             query=dict(data["query"]),
             headers=dict(data["headers"]),
-            json=data["json"],
             status=int(data["status"]),
             time=float(data["time"]),
             kind=RequestKind(data["kind"]),
-            task_id=data["task_id"],
-            response=data["response"],
             wall_time=float(data["wall_time"]),
             index=int(data["index"]),
+            request_body=_encode(data["json"]),
+            response_body=_encode(data["response"]),
         )
 
     def describe(self) -> str:
@@ -137,14 +159,26 @@ class Journal:
         return len(self._entries)
 
 
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Copy headers, hiding secrets but keeping an auth scheme such as `Bearer`."""
     return {
-        name: _redact(value) if name.lower() in SECRET_HEADERS else value
-        for name, value in headers.items()
+        name: _redact(value) if name.lower() in SECRET_HEADERS else value for name, value in headers
     }
 
 
 def _redact(value: str) -> str:
     scheme, space, _rest = value.strip().partition(" ")
     return f"{scheme} {REDACTED}" if space and scheme.lower() == "bearer" else REDACTED
+
+
+def _parse(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _encode(value: Any) -> bytes:
+    return b"" if value is None else json.dumps(value).encode()
