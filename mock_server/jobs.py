@@ -92,8 +92,13 @@ class JobBackend:
         return plan_timing(dict(params), rng, self.settings.speed)
 
     def read(self, task_id: str) -> tuple[Job, Snapshot] | None:
-        """Look a job up as a client poll does: the read counts towards `polls:N`."""
-        job = self.store.record_read(task_id)
+        """Look a job up as a client poll does.
+
+        Reads are counted (a store write) only under `polls:N`, the one progression that uses
+        them; after a switch to `polls:N` a job's stages count from the switch.
+        """
+        counting = self.settings.progression.kind is ProgressionKind.POLLS
+        job = self.store.record_read(task_id) if counting else self.store.get(task_id)
         return None if job is None else (job, self.snapshot(job))
 
     def peek(self, task_id: str) -> tuple[Job, Snapshot] | None:

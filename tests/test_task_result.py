@@ -181,3 +181,14 @@ def test_every_accepted_job_stays_readable() -> None:
     ids = [api.task() for _ in range(50)]
     api.clock.advance(10**6)
     assert all(poll(api, task_id)["task"]["status"] == TaskStatus.SUCCEED.value for task_id in ids)
+
+
+def test_switching_to_polls_progression_counts_stages_from_the_switch() -> None:
+    api = make_api(Settings(seed=7, progression=Progression.parse("manual")))
+    task_id = api.task()
+    for _ in range(5):
+        assert poll(api, task_id)["task"]["status"] == "TASK_STATUS_QUEUED"
+    state = api.app.extensions["vidu_mock"]
+    state.reconfigure(state.settings.replace(progression=Progression.parse("polls:1")))
+    statuses = [poll(api, task_id)["task"]["status"] for _ in range(3)]
+    assert statuses == ["TASK_STATUS_QUEUED", "TASK_STATUS_PROCESSING", "TASK_STATUS_SUCCEED"]
