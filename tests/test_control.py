@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,19 +12,9 @@ from mock_server.control_access import TOKEN_HEADER, is_loopback
 from mock_server.controller import ControlError, ViduMock
 from mock_server.schemas import ERROR
 from tests.helpers import SUBMIT, VALID_BODY, check_schema
-from tests.plugin_support import FIXTURES, QUEUED, SUCCEED, Client, check_answer, either_fake
+from tests.plugin_support import QUEUED, SUCCEED, Client, check_answer
 
 TOKEN = "s3cret-token"
-
-
-@pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
-    yield from either_fake(request)
-
-
-@pytest.fixture
-def client(mock: ViduMock) -> Client:
-    return Client(mock)
 
 
 def control(

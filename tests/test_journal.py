@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 
@@ -11,17 +9,7 @@ from mock_server.client_checks import ClientCheckFailed
 from mock_server.controller import ViduMock
 from mock_server.journal import REDACTED, RequestKind
 from tests.helpers import RESULT, SUBMIT, VALID_BODY
-from tests.plugin_support import FIXTURES, SUCCEED, Client, check_answer, either_fake, finish
-
-
-@pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
-    yield from either_fake(request)
-
-
-@pytest.fixture
-def client(mock: ViduMock) -> Client:
-    return Client(mock)
+from tests.plugin_support import SUCCEED, Client, check_answer, finish
 
 
 def poll_every(client: Client, mock: ViduMock, task_id: str, seconds: float) -> None:

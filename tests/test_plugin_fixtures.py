@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -15,25 +14,13 @@ from mock_server.pytest_plugin import DEFAULT_SEED, with_overrides
 from mock_server.settings import Settings
 from tests.helpers import SUBMIT
 from tests.plugin_support import (
-    FIXTURES,
     PROCESSING,
     QUEUED,
     SUCCEED,
     Client,
     check_answer,
-    either_fake,
     finish,
 )
-
-
-@pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
-    yield from either_fake(request)
-
-
-@pytest.fixture
-def client(mock: ViduMock) -> Client:
-    return Client(mock)
 
 
 def test_the_plugin_is_registered_through_the_pytest11_entry_point() -> None:

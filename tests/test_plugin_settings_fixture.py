@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from mock_server.controller import ViduMock
 from mock_server.settings import ClockKind, Progression, Settings
-from tests.plugin_support import FIXTURES, SUCCEED, Client, either_fake
+from tests.plugin_support import SUCCEED, Client
 
 BASE_URL = "https://vidu.example.test/api"
 
@@ -21,11 +18,6 @@ def vidu_mock_settings() -> Settings:
 @pytest.fixture
 def vidu_mock_inprocess_base_url() -> str:
     return BASE_URL
-
-
-@pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
-    yield from either_fake(request)
 
 
 def test_an_overriding_settings_fixture_configures_both_fixtures(mock) -> None:

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from mock_server.controller import ViduMock
 from mock_server.errors import RateLimitExceeded
 from mock_server.quotas import RateWindow
 from mock_server.settings import Settings
-from tests.plugin_support import FIXTURES, Client, either_fake, finish
-
-
-@pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
-    yield from either_fake(request)
-
-
-@pytest.fixture
-def client(mock: ViduMock) -> Client:
-    return Client(mock)
+from tests.plugin_support import finish
 
 
 def statuses(answers) -> list[int]:

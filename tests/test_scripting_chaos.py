@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -13,26 +12,14 @@ from mock_server.controller import ViduMock
 from mock_server.settings import Settings
 from tests.plugin_support import (
     FAILED,
-    FIXTURES,
     PROCESSING,
     QUEUED,
     SUCCEED,
     Client,
-    either_fake,
     finish,
 )
 
 SUBMITS = 12
-
-
-@pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
-    yield from either_fake(request)
-
-
-@pytest.fixture
-def client(mock: ViduMock) -> Client:
-    return Client(mock)
 
 
 def run(client: Client, mock: ViduMock) -> list[object]:

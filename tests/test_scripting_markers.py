@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 
-from mock_server.controller import ViduMock
 from mock_server.lifecycle import TaskStatus
 from mock_server.scripting import Script, ScriptError, script_from_prompt
 from tests.helpers import VALID_BODY
 from tests.plugin_support import (
     FAILED,
-    FIXTURES,
     PROCESSING,
     QUEUED,
     SUCCEED,
-    Client,
-    either_fake,
     finish,
 )
-
-
-@pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
-    yield from either_fake(request)
-
-
-@pytest.fixture
-def client(mock: ViduMock) -> Client:
-    return Client(mock)
 
 
 def prompt(text: str) -> dict[str, object]:

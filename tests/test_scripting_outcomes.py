@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 
 from mock_server.controller import ControlError, ViduMock
 from tests.plugin_support import (
     FAILED,
-    FIXTURES,
     PROCESSING,
     QUEUED,
     SUCCEED,
     Client,
-    either_fake,
     finish,
 )
 
@@ -24,16 +20,6 @@ DOCUMENTED_REJECTIONS = [
     (500, "CREATE_TASK_FAILED"),
     (503, "SERVICE_NOT_AVAILABLE"),
 ]
-
-
-@pytest.fixture(params=FIXTURES)
-def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
-    yield from either_fake(request)
-
-
-@pytest.fixture
-def client(mock: ViduMock) -> Client:
-    return Client(mock)
 
 
 def statuses_until_end(client: Client, mock: ViduMock, task_id: str) -> list[str]:
