@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -28,12 +27,11 @@ from mock_server.serving import (
 )
 from mock_server.settings import Settings
 from tests.helpers import AUTH, RESULT, SUBMIT, VALID_BODY, check_schema
+from tests.served import serve_process
 
-BANNER = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 MAX_CONNECTIONS_TRIED = 200
 SUBMITTERS = 4
 SUBMITS_EACH = 25
-STOP_TIMEOUT_S = 15
 
 
 @dataclass
@@ -54,44 +52,8 @@ class Fake:
 @contextmanager
 def fake_with_workers(*flags: str, env: dict[str, str] | None = None) -> Iterator[Fake]:
     """Start the fake with two workers on a free port; stop it afterwards."""
-    command = [sys.executable, "-m", "mock_server", "serve", "--workers", "2", "--port", "0"]
-    process = subprocess.Popen(
-        [*command, *flags],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        yield Fake(process, wait_for_port(process))
-    finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    """Stop the fake; should it hang, kill its whole process group so no worker outlives a test."""
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        raise
-
-
-def wait_for_port(process: subprocess.Popen[str]) -> int:
-    """Read the banner for the port, then keep draining the output so the fake never blocks."""
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        match = BANNER.search(line)
-        if match:
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-            return int(match.group(1))
-    raise AssertionError("the fake exited before it listened:\n" + "".join(seen))
+    with serve_process("--workers", "2", *flags, env=env) as served:
+        yield Fake(served.process, served.port)
 
 
 def call(
