@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,12 +112,17 @@ class SubmitValidator:
         return sorted(messages)
 
 
-def field_path(error: ValidationError) -> str:
-    """Write an error's location the way a client names it: `images[0]`, `duration`."""
+def format_path(parts: Iterable[str | int]) -> str:
+    """Write a location in a body the way a client names it: `images[0]`, `duration`."""
     text = ""
-    for part in error.absolute_path:
+    for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def field_path(error: ValidationError) -> str:
+    """Where in the body a validation error is."""
+    return format_path(error.absolute_path)
 
 
 def describe(error: ValidationError) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from mock_server.schemas import IMAGE_REFS, SUBMIT_REQUEST, UPSTREAM_LIMITS, load
+from mock_server.schemas import IMAGE_REFS, SUBMIT_REQUEST, UPSTREAM_LIMITS, format_path, load
 
 ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "x-message", "default"})
 INT32 = (-(2**31), 2**31 - 1)
@@ -125,10 +125,7 @@ class Constraint:
 
     @property
     def where(self) -> str:
-        text = ""
-        for part in self.path:
-            text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-        return text or "body"
+        return format_path(self.path) or "body"
 
     def __str__(self) -> str:
         return f"{self.where} {self.keyword} {json.dumps(self.limit)}"
