@@ -15,9 +15,8 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from mock_server import Progression, Settings, create_app
+from mock_server.wire.paths import RESULT_PATH, SUBMIT_PATH
 
-SUBMIT_PATH = "/v3/async/vidu-q2-pro-fast-img2video"
-RESULT_PATH = "/v3/async/task-result"
 HEADERS = {"Authorization": "Bearer bench-key"}
 BODY = {"images": ["https://example.com/cat.png"], "prompt": "a cat surfing", "duration": 5}
 SMALL = 1_000

@@ -8,8 +8,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-SUBMIT_PATH = "/v3/async/vidu-q2-pro-fast-img2video"
-RESULT_PATH = "/v3/async/task-result"
+from mock_server.wire.paths import RESULT_PATH, SUBMIT_PATH
+
 API_KEY = "bench-key"
 SUBMIT_BODY = {"images": ["https://example.com/cat.png"], "prompt": "a cat surfing", "duration": 5}
 MARKER = "BENCH-RESULT "

@@ -15,7 +15,8 @@ from typing import Any
 from load import RESULT_PATH, SUBMIT_PATH
 from targets import Target
 
-from mock_server import openapi, schemas
+from mock_server.wire import openapi, schemas
+from mock_server.wire.paths import VIDEO_PREFIX
 
 TOOLS = Path(__file__).resolve().parent / ".tools"
 INSTALL_HINT = "npm install --prefix benchmarks/.tools wiremock @stoplight/prism-cli"
@@ -134,7 +135,9 @@ def _envelope() -> dict[str, Any]:
 
 
 def _task_result() -> dict[str, Any]:
-    video = "http://127.0.0.1/media/videos/{{request.query.task_id}}.mp4?token=0123456789abcdef"
+    video = (
+        f"http://127.0.0.1{VIDEO_PREFIX}{{{{request.query.task_id}}}}.mp4?token=0123456789abcdef"
+    )
     times = {"submit_time_ms": "1795000000000", "execute_time_ms": "1795000002000"}
     return {
         "extra": {

@@ -27,7 +27,7 @@ import targets
 from load import LoadResult, Wrk
 from targets import Running, Target
 
-from mock_server.serving import THREADS_PER_WORKER
+from mock_server.serving.workers import THREADS_PER_WORKER
 
 HERE = Path(__file__).resolve().parent
 

@@ -10,11 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis.errors import InvalidArgument
 
-from contract_tests.harness import profiles
-from contract_tests.harness.options import OPTIONS, SuiteOptions
-from contract_tests.harness.session import Contract, SuiteState
-from mock_server.contract_report import Verdict, markdown_path
+from mock_server.conformance.hypothesis_profiles import ExampleSettings, default_for
+from mock_server.conformance.options import OPTIONS, SuiteOptions, TargetKind
+from mock_server.conformance.report import Verdict, markdown_path
+from mock_server.conformance.session import Contract, SuiteState
 
 SUITE_DIR = Path(__file__).parent
 STATE = pytest.StashKey[SuiteState]()
@@ -52,11 +53,14 @@ def pytest_configure(config: pytest.Config) -> None:
         options = SuiteOptions.resolve(given)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+    live = options.target is TargetKind.LIVE
     chosen = config.getoption("hypothesis_profile", None) or options.hypothesis_profile
-    state = SuiteState(options)
-    name = chosen or profiles.default_for(live=state.live, ci=bool(os.environ.get("CI")))
-    profiles.select(name, spending_limited=state.budget.limit is not None)
-    config.stash[STATE] = state
+    name = chosen or default_for(live=live, ci=bool(os.environ.get("CI")))
+    try:
+        examples = ExampleSettings(name, spending_limited=live)
+    except InvalidArgument as exc:
+        raise pytest.UsageError(f"--hypothesis-profile: {exc}") from None
+    config.stash[STATE] = SuiteState(options, examples)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -76,6 +80,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def contract(pytestconfig: pytest.Config) -> Contract:
     """The target under test, started once for the session."""
     return pytestconfig.stash[STATE].contract()
+
+
+@pytest.fixture(scope="session")
+def examples(pytestconfig: pytest.Config) -> ExampleSettings:
+    """The run's Hypothesis settings, for property tests that need no target."""
+    return pytestconfig.stash[STATE].examples
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

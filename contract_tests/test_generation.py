@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from contract_tests.harness import generation, profiles
-from contract_tests.harness.generation import Constraint, documented_constraints
 from mock_server import Settings
-from mock_server.schemas import SubmitValidator
+from mock_server.conformance import generation
+from mock_server.conformance.generation import Constraint, documented_constraints
+from mock_server.conformance.hypothesis_profiles import ExampleSettings
+from mock_server.wire.schemas import SubmitValidator
 
 
 def error_sites(body: Any) -> set[tuple[tuple[Any, ...], str]]:
@@ -32,11 +32,17 @@ def test_hypothesis_jsonschema_generates_one_submission(body: dict[str, Any]) ->
     assert SubmitValidator(Settings()).problems(body) == []
 
 
-@given(body=generation.valid_submissions())
-@profiles.for_examples()
-def test_valid_bodies_pass_every_profile_of_the_fake(body: dict[str, Any]) -> None:
-    strictest = Settings(upstream_limits=True, unknown_fields="reject", integral_floats="reject")
-    assert SubmitValidator(strictest).problems(body) == []
+def test_valid_bodies_pass_every_profile_of_the_fake(examples: ExampleSettings) -> None:
+    strictest = SubmitValidator(
+        Settings(upstream_limits=True, unknown_fields="reject", integral_floats="reject")
+    )
+
+    @given(body=generation.valid_submissions())
+    @examples.examples()
+    def check(body: dict[str, Any]) -> None:
+        assert strictest.problems(body) == []
+
+    check()
 
 
 def test_constraints_are_read_from_the_schema_keywords() -> None:
@@ -52,14 +58,18 @@ def test_constraints_are_read_from_the_schema_keywords() -> None:
 
 
 @pytest.mark.parametrize("constraint", documented_constraints(), ids=str)
-@given(data=st.data())
-@profiles.for_examples()
 def test_each_invalid_body_breaks_exactly_its_constraint(
-    constraint: Constraint, data: st.DataObject
+    constraint: Constraint, examples: ExampleSettings
 ) -> None:
-    case = data.draw(generation.invalid_submissions(constraint, generation.valid_submissions()))
+    cases = generation.invalid_submissions(constraint, generation.valid_submissions())
     where = constraint.path[:-1] if constraint.keyword == "required" else constraint.path
-    assert error_sites(case.body) == {(where, constraint.keyword)}, case.describe()
+
+    @given(case=cases)
+    @examples.examples()
+    def check(case: generation.InvalidSubmission) -> None:
+        assert error_sites(case.body) == {(where, constraint.keyword)}, case.describe()
+
+    check()
 
 
 def test_cheapest_parameters_make_a_valid_minimal_job() -> None:
@@ -70,11 +80,14 @@ def test_cheapest_parameters_make_a_valid_minimal_job() -> None:
     assert [body["audio"], body["bgm"], body["off_peak"]] == [False, False, False]
 
 
-@given(raw=generation.truncated_json(generation.valid_submissions()))
-@profiles.for_examples()
-def test_truncated_json_never_parses(raw: bytes) -> None:
-    with pytest.raises(ValueError, match=r"\w"):
-        json.loads(raw)
+def test_truncated_json_never_parses(examples: ExampleSettings) -> None:
+    @given(raw=generation.truncated_json(generation.valid_submissions()))
+    @examples.examples()
+    def check(raw: bytes) -> None:
+        with pytest.raises(ValueError, match=r"\w"):
+            json.loads(raw)
+
+    check()
 
 
 def test_an_invalid_case_names_its_field_and_value() -> None:

@@ -5,24 +5,29 @@ from __future__ import annotations
 import pytest
 from hypothesis.stateful import run_state_machine_as_test
 
-from contract_tests.harness import checks, profiles
-from contract_tests.harness.lifecycle import TaskHistory, follow_to_end
-from contract_tests.harness.local_fake import FAILURE_REASON
-from contract_tests.harness.machine import machine_factory
-from contract_tests.harness.session import Contract
-from contract_tests.harness.task_view import FAILED, PROCESSING, QUEUED, SUCCEED
+from mock_server.conformance import checks
+from mock_server.conformance.lifecycle_machine import machine_factory
+from mock_server.conformance.local_fake import FAILURE_REASON
+from mock_server.conformance.session import Contract
+from mock_server.conformance.task_history import TaskHistory, follow_to_end
+from mock_server.wire.statuses import TaskStatus
+
+QUEUED, PROCESSING = TaskStatus.QUEUED.value, TaskStatus.PROCESSING.value
+SUCCEED, FAILED = TaskStatus.SUCCEED.value, TaskStatus.FAILED.value
 
 
 @pytest.mark.paid
 def test_lifecycle_moves_forward_and_ends_with_a_video_or_a_reason(contract: Contract) -> None:
     contract.require_budget()
     with contract.held_failures() as hold:
-        run_state_machine_as_test(machine_factory(contract, hold), settings=profiles.for_machines())
+        run_state_machine_as_test(
+            machine_factory(contract, hold), settings=contract.examples.machines()
+        )
 
 
 def _submitted(contract: Contract, prompt: str) -> TaskHistory:
-    exchange = contract.api.submit(contract.sample_body(prompt=prompt), paid=True)
-    return TaskHistory(contract.api, checks.valid_submission_is_accepted(exchange))
+    exchange = contract.submit(contract.sample_body(prompt=prompt), paid=True)
+    return TaskHistory(contract, contract.check(checks.valid_submission_is_accepted, exchange))
 
 
 @pytest.mark.fake_only

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from hypothesis import assume, given
 
-from contract_tests.harness import checks, generation, profiles
-from contract_tests.harness.generation import Constraint, documented_constraints
-from contract_tests.harness.session import Contract
+from mock_server.conformance import checks, generation
+from mock_server.conformance.generation import Constraint, documented_constraints
+from mock_server.conformance.session import Contract
 
 
 @pytest.mark.paid
@@ -18,11 +18,12 @@ def test_valid_submission_is_200_with_a_task_id(contract: Contract) -> None:
     with contract.held_failures() as hold:
 
         @given(body=contract.valid_submissions)
-        @profiles.for_paid_examples()
+        @contract.examples.paid_examples()
         def submit(body: dict[str, Any]) -> None:
             assume(contract.api.budget.allows() and not hold.holding)
             with hold.held():
-                checks.valid_submission_is_accepted(contract.api.submit(body, paid=True))
+                exchange = contract.submit(body, paid=True)
+                contract.check(checks.valid_submission_is_accepted, exchange)
 
         submit()
 
@@ -34,12 +35,13 @@ def test_body_breaking_one_documented_rule_is_400_invalid_request_body(
     with contract.held_failures() as hold:
 
         @given(case=generation.invalid_submissions(constraint, contract.valid_submissions))
-        @profiles.for_paid_examples()
+        @contract.examples.paid_examples()
         def send(case: generation.InvalidSubmission) -> None:
             assume(not hold.holding)
             with hold.held():
-                exchange = contract.api.submit(case.body)
-                checks.invalid_body_is_refused(exchange, case.describe(), f"breaks {constraint}")
+                exchange = contract.submit(case.body)
+                rule = f"breaks {constraint}"
+                contract.check(checks.invalid_body_is_refused, exchange, case.describe(), rule)
 
         send()
 
@@ -48,12 +50,12 @@ def test_truncated_json_is_400_invalid_request_body(contract: Contract) -> None:
     with contract.held_failures() as hold:
 
         @given(raw=generation.truncated_json(contract.valid_submissions))
-        @profiles.for_paid_examples()
+        @contract.examples.paid_examples()
         def send(raw: bytes) -> None:
             assume(not hold.holding)
             with hold.held():
-                exchange = contract.api.submit(None, raw=raw)
+                exchange = contract.submit(None, raw=raw)
                 what = f"the truncated JSON {raw[:40]!r}"
-                checks.invalid_body_is_refused(exchange, what, "malformed JSON")
+                contract.check(checks.invalid_body_is_refused, exchange, what, "malformed JSON")
 
         send()

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests.harness import checks, profiles
-from contract_tests.harness.probes import answer
-from contract_tests.harness.session import Contract
+from mock_server.conformance import checks
+from mock_server.conformance.probes import answer
+from mock_server.conformance.session import Contract
 
 TASK_IDS = st.one_of(
     st.uuids().map(str),
@@ -18,26 +18,29 @@ TASK_IDS = st.one_of(
 )
 
 
-@given(task_id=TASK_IDS)
-@profiles.for_examples()
-def test_unknown_task_id_is_404_task_not_found(contract: Contract, task_id: str) -> None:
-    checks.unknown_task_is_not_found(contract.api.poll(task_id))
+def test_unknown_task_id_is_404_task_not_found(contract: Contract) -> None:
+    @given(task_id=TASK_IDS)
+    @contract.examples.examples()
+    def poll(task_id: str) -> None:
+        contract.check(checks.unknown_task_is_not_found, contract.poll(task_id))
+
+    poll()
 
 
 def test_unknown_task_id_answer_is_recorded(contract: Contract) -> None:
-    exchange = contract.api.poll("contract-suite-no-such-task", check=False)
+    exchange = contract.api.poll("contract-suite-no-such-task")
     contract.probes.record("unknown_task_id", answer(exchange))
-    checks.response_conforms_to_schema(exchange)
-    checks.unknown_task_is_not_found(exchange)
+    contract.conforms(exchange)
+    contract.check(checks.unknown_task_is_not_found, exchange)
 
 
 def test_poll_without_task_id_is_refused(contract: Contract) -> None:
-    exchange = contract.api.poll(None, check=False)
+    exchange = contract.api.poll(None)
     contract.probes.record("missing_task_id", answer(exchange))
-    checks.response_conforms_to_schema(exchange)
-    checks.missing_task_id_is_refused(exchange)
+    contract.conforms(exchange)
+    contract.check(checks.missing_task_id_is_refused, exchange)
 
 
 @pytest.mark.parametrize("task_id", ["", " "])
 def test_poll_with_blank_task_id_is_refused(contract: Contract, task_id: str) -> None:
-    checks.missing_task_id_is_refused(contract.api.poll(task_id))
+    contract.check(checks.missing_task_id_is_refused, contract.poll(task_id))

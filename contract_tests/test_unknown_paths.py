@@ -7,8 +7,8 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests.harness import checks, profiles
-from contract_tests.harness.session import Contract
+from mock_server.conformance import checks
+from mock_server.conformance.session import Contract
 
 # Every generated path lives under a prefix no real API uses, so nothing can be created or charged.
 PREFIXES = (
@@ -21,13 +21,15 @@ SEGMENTS = st.text(string.ascii_lowercase + string.digits + "-_.", min_size=1, m
 )
 
 
-@given(
-    prefix=st.sampled_from(PREFIXES),
-    segment=SEGMENTS,
-    method=st.sampled_from(["GET", "POST", "DELETE"]),
-)
-@profiles.for_examples()
-def test_unknown_path_is_404_api_not_found(
-    contract: Contract, prefix: str, segment: str, method: str
-) -> None:
-    checks.unknown_path_is_not_found(contract.api.call(method, f"{prefix}/{segment}"))
+def test_unknown_path_is_404_api_not_found(contract: Contract) -> None:
+    @given(
+        prefix=st.sampled_from(PREFIXES),
+        segment=SEGMENTS,
+        method=st.sampled_from(["GET", "POST", "DELETE"]),
+    )
+    @contract.examples.examples()
+    def call(prefix: str, segment: str, method: str) -> None:
+        exchange = contract.call(method, f"{prefix}/{segment}")
+        contract.check(checks.unknown_path_is_not_found, exchange)
+
+    call()

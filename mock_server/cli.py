@@ -10,12 +10,22 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import make_server
-
-from mock_server.app import create_app
-from mock_server.drift import PROFILE_ENV, compare_command, load_profile
+from mock_server.conformance.drift import (
+    PROFILE_ENV,
+    differences,
+    format_differences,
+    load_profile,
+    profile_from,
+    write_profile,
+)
+from mock_server.conformance.report import load_report
+from mock_server.domain.sqlite_store import StoreUnavailable
+from mock_server.serving.background import BackgroundServer
 from mock_server.settings import Settings, settings_fields, settings_table
-from mock_server.sqlite_store import StoreUnavailable
+from mock_server.web.app import create_app
+from mock_server.wire.paths import SUBMIT_PATH
+
+__all__ = ["build_parser", "main", "resolve_settings"]
 
 EXAMPLE_KEY = "test-key"
 
@@ -87,21 +97,28 @@ def profile_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Se
 
 def serve(settings: Settings) -> None:
     if settings.workers:
-        from mock_server.serving import serve_workers  # imports granian only when needed
+        from mock_server.serving.workers import serve_workers  # imports granian only when needed
 
         serve_workers(settings, lambda base: startup_banner(base, settings))
         return
     app = create_app(settings)
     gc.freeze()  # what lives as long as the process need not slow every full collection
-    server = make_server(settings.host, settings.port, app, threaded=True)
-    base = f"http://{settings.host}:{server.server_port}"
+    server = BackgroundServer(app, settings.host, settings.port, quiet=False)
+    base = f"http://{settings.host}:{server.port}"
     print(startup_banner(base, settings), flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.run()
+
+
+def compare_command(left: Path, right: Path, profile_path: Path | None) -> int:
+    """Print every difference between two reports; 0 when there is none, 1 otherwise."""
+    first, second = load_report(left), load_report(right)
+    print(format_differences(first, second))
+    if profile_path is not None:
+        profile = profile_from(second)
+        write_profile(profile_path, profile)
+        adopted = ", ".join(f"{name}={value}" for name, value in sorted(profile.items()))
+        print(f"wrote {profile_path} from B: {adopted or 'nothing observed to adopt'}")
+    return 1 if differences(first, second) else 0
 
 
 def startup_banner(base: str, settings: Settings) -> str:
@@ -111,7 +128,7 @@ def startup_banner(base: str, settings: Settings) -> str:
     return (
         f"vidu-mock listening on {base} (progression {settings.progression}, "
         f"clock {'virtual' if settings.virtual_clock else 'real'}, speed {settings.speed})\n"
-        f"Try:\n  curl -s -X POST {base}/v3/async/vidu-q2-pro-fast-img2video \\\n"
+        f"Try:\n  curl -s -X POST {base}{SUBMIT_PATH} \\\n"
         f"    -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
         f"    -d '{body}'"
     )

@@ -12,6 +12,21 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = [
+    "ENV_PREFIX",
+    "ClockKind",
+    "Progression",
+    "ProgressionKind",
+    "SettingSpec",
+    "Settings",
+    "parse_bool",
+    "settings_fields",
+    "settings_table",
+    "settings_text",
+    "text_of_json_value",
+    "to_text",
+]
+
 ENV_PREFIX = "VIDU_MOCK_"
 MIB = 1024 * 1024
 
@@ -68,7 +83,8 @@ def _parse_int(text: str) -> int:
     return int(text.strip())
 
 
-def _parse_bool(text: str) -> bool:
+def parse_bool(text: str) -> bool:
+    """Read a boolean the way a flag or variable writes it: true/false, yes/no, on/off, 1/0."""
     value = text.strip().lower()
     if value in {"1", "true", "yes", "on"}:
         return True
@@ -200,7 +216,7 @@ class Settings:
     accept_bare_key: bool = _setting(
         False,
         "Accept an Authorization header holding the key without `Bearer `.",
-        _parse_bool,
+        parse_bool,
         guess=True,
     )
     unknown_fields: str = _setting(
@@ -213,7 +229,7 @@ class Settings:
         False,
         "Enforce the upstream model's limits: prompt <= 2000 chars, exactly one image, "
         "no audio with off_peak.",
-        _parse_bool,
+        parse_bool,
         guess=True,
     )
     image_refs: str = _setting(
@@ -226,7 +242,7 @@ class Settings:
     duration_required: bool = _setting(
         False,
         "Require `duration` (the docs list it as required and give it a default of 5).",
-        _parse_bool,
+        parse_bool,
         guess=True,
     )
     integral_floats: str = _setting(
@@ -257,7 +273,7 @@ class Settings:
         False,
         "Fetch every input image at submit and fail the job, as upstream does, when one cannot be "
         "downloaded, is not a png/jpeg/webp image, or is outside 1:4..4:1.",
-        _parse_bool,
+        parse_bool,
     )
     image_fetch_timeout: float = _setting(
         10.0, "Seconds allowed for fetching one input image (with fetch_images).", float
@@ -277,7 +293,7 @@ class Settings:
         True,
         "Obey `[mock:...]` markers in the prompt (scripted outcomes for clients that cannot "
         "reach the control API).",
-        _parse_bool,
+        parse_bool,
     )
     journal_size: int = _setting(
         10_000, "How many of the latest API requests the journal keeps (0: none).", _parse_int
@@ -291,7 +307,7 @@ class Settings:
     rate_limit_polls: bool = _setting(
         False,
         "Count task-result polls towards `rate_limit_rpm` too (upstream's limits are per model).",
-        _parse_bool,
+        parse_bool,
         guess=True,
     )
     max_running_jobs: int = _setting(
@@ -401,13 +417,11 @@ class SettingSpec:
 
     @property
     def default_text(self) -> str:
-        if isinstance(self.default, tuple):
-            return ",".join(self.default) or "(any)"
-        if isinstance(self.default, enum.Enum):
-            return str(self.default.value)
-        if isinstance(self.default, bool):
-            return str(self.default).lower()
-        return "(unset)" if self.default in (None, "") else str(self.default)
+        """The default as the settings table shows it: `(unset)` or `(any)` when empty."""
+        text = to_text(self.default)
+        if text:
+            return text
+        return "(any)" if isinstance(self.default, tuple) else "(unset)"
 
 
 def settings_fields() -> Iterator[SettingSpec]:
@@ -420,6 +434,33 @@ def settings_fields() -> Iterator[SettingSpec]:
             parse=spec.metadata["parse"],
             guess=spec.metadata["guess"],
         )
+
+
+def to_text(value: Any) -> str:
+    """Write a setting's value as the text its CLI flag takes ("" for unset)."""
+    if isinstance(value, tuple):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def text_of_json_value(name: str, value: Any) -> str:
+    """Write a JSON value (from a profile file or the control API) as the flag's text."""
+    if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
+        return to_text(tuple(value))
+    if value is None or isinstance(value, str | int | float | bool):
+        return to_text(value)
+    raise ValueError(
+        f"settings are strings, numbers, booleans, null or lists; {name} got {value!r}"
+    )
+
+
+def settings_text(settings: Settings) -> dict[str, str]:
+    """Every setting as the text its CLI flag takes."""
+    return {spec.name: to_text(getattr(settings, spec.name)) for spec in settings_fields()}
 
 
 def settings_table() -> str:

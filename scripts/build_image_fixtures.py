@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from mock_server.images import PNG_SIGNATURE
+from mock_server.media.input_images import PNG_SIGNATURE
 
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mock_server.controller import ViduMock
+from mock_server.testing.controller import ViduMock
 from tests.helpers import Api, make_api
 from tests.plugin_support import FIXTURES, Client, either_fake
 

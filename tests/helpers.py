@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from mock_server import Settings, VirtualClock, create_app
-from mock_server.schemas import ERROR, SUBMIT_RESPONSE, TASK_RESULT, validator_for
+from mock_server.wire.schemas import ERROR, SUBMIT_RESPONSE, TASK_RESULT, validator_for
 
 SUBMIT = "/v3/async/vidu-q2-pro-fast-img2video"
 RESULT = "/v3/async/task-result"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import requests
 
-from mock_server.controller import ControlError, ViduMock
-from mock_server.journal import RequestKind
-from mock_server.schemas import ERROR, SUBMIT_RESPONSE, TASK_RESULT
+from mock_server.double.journal import RequestKind
+from mock_server.testing.controller import ControlError, ViduMock
+from mock_server.wire.schemas import ERROR, SUBMIT_RESPONSE, TASK_RESULT
 from tests.helpers import RESULT, SUBMIT, VALID_BODY, check_schema
 
 FIXTURES = ["vidu_mock", "vidu_mock_inprocess"]

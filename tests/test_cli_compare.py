@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from contract_tests.harness.probes import QUESTIONS
 from mock_server.cli import build_parser, main, resolve_settings
-from mock_server.contract_report import ContractReport, ProbeResult, Spend
-from mock_server.schemas import ERROR, validator_for
+from mock_server.conformance.probes import QUESTIONS
+from mock_server.conformance.report import ContractReport, ProbeResult, Spend
+from mock_server.wire.schemas import ERROR, validator_for
 from tests.served import served
 
 SUBMIT = "/v3/async/vidu-q2-pro-fast-img2video"

@@ -10,23 +10,16 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from contract_tests.harness import pacing
-from contract_tests.harness.budget import Budget, BudgetExhausted
-from contract_tests.harness.calls import Api, Auth, Credentials
-from contract_tests.harness.holding import FailureHold
-from contract_tests.harness.options import SuiteOptions
-from contract_tests.harness.probes import ProbeLog, Sightings, json_type, shape
-from contract_tests.harness.recorder import recorded
-from contract_tests.harness.transport import (
-    ApiRequest,
-    ApiResponse,
-    Exchange,
-    HttpTarget,
-    SubmitTimedOut,
-    TargetKind,
-    Timeouts,
-)
-from mock_server.recordings import REDACTED
+from mock_server.conformance import pacing
+from mock_server.conformance.budget import Budget, BudgetExhausted, RefusalsStopped, SubmitTimedOut
+from mock_server.conformance.holding import FailureHold
+from mock_server.conformance.operations import Api, Auth, Credentials
+from mock_server.conformance.options import SuiteOptions, TargetKind
+from mock_server.conformance.probes import ProbeLog, Sightings, json_type, shape
+from mock_server.conformance.recordings import recorded
+from mock_server.conformance.transport import HttpTarget, Timeouts
+from mock_server.wire.exchange import Exchange, HttpRequest, HttpResponse
+from mock_server.wire.redaction import REDACTED
 
 SUBMIT = "/v3/async/vidu-q2-pro-fast-img2video"
 RESULT = "/v3/async/task-result"
@@ -65,7 +58,7 @@ def serve() -> Iterator[Any]:
 
 
 def api_for(base_url: str, budget: Budget, read_timeout: float = 10) -> Api:
-    target = HttpTarget(base_url, TargetKind.LIVE, Timeouts(5, read_timeout), trust_env=False)
+    target = HttpTarget(base_url, Timeouts(5, read_timeout), trust_env=False)
     return Api(target, Credentials("secret-key"), budget)
 
 
@@ -105,7 +98,7 @@ def test_budget_gives_units_back_only_for_refusals() -> None:
 def test_a_refused_paid_submission_costs_nothing(serve: Any) -> None:
     url = serve(CountingServer("400 Bad Request", b'{"code": 400}'))
     budget = Budget(1)
-    api_for(url, budget).submit({"prompt": "p"}, paid=True, check=False)
+    api_for(url, budget).submit({"prompt": "p"}, paid=True)
     assert budget.spend().paid_submissions == 0
 
 
@@ -122,10 +115,10 @@ def test_after_a_must_refuse_submission_is_accepted_no_more_are_sent(serve: Any)
     server = CountingServer()
     budget = Budget(0)
     api = api_for(serve(server), budget)
-    api.submit({"duration": 11}, check=False)
+    api.submit({"duration": 11})
     assert budget.spend().unexpected_accepts == 1
-    with pytest.raises(pytest.skip.Exception, match="no more are sent"):
-        api.submit({"duration": 12}, check=False)
+    with pytest.raises(RefusalsStopped, match="no more are sent"):
+        api.submit({"duration": 12})
     assert server.hits == 1
 
 
@@ -140,7 +133,7 @@ def test_the_key_goes_only_in_the_header_it_is_asked_for(serve: Any) -> None:
 def test_a_shown_request_redacts_the_key_and_shortens_images() -> None:
     image = "data:image/png;base64," + "A" * 400
     body = b'{"images": ["' + image.encode() + b'"]}'
-    request = ApiRequest("POST", SUBMIT, (), (("Authorization", "Bearer secret-key"),), body)
+    request = HttpRequest("POST", SUBMIT, (), (("Authorization", "Bearer secret-key"),), body)
     shown = request.describe("http://h")
     assert "secret-key" not in shown
     assert REDACTED in shown
@@ -176,9 +169,9 @@ def test_wall_clock_pacing_backs_off_and_never_waits_longer_than_asked(
 def exchange(
     path: str, status: int, body: bytes, headers: tuple[tuple[str, str], ...] = ()
 ) -> Exchange:
-    request = ApiRequest("GET", path, (("token", "t0k"),), headers)
+    request = HttpRequest("GET", path, (("token", "t0k"),), headers)
     return Exchange(
-        "http://h", request, ApiResponse(status, {"content-type": "application/json"}, body)
+        "http://h", request, HttpResponse(status, {"content-type": "application/json"}, body)
     )
 
 
@@ -205,7 +198,7 @@ def test_sightings_note_result_types_and_5xx_polls() -> None:
 def test_recorded_exchanges_redact_the_key_and_keep_no_video_bytes() -> None:
     key = (("Authorization", "Bearer secret-key"),)
     api = recorded(exchange(RESULT, 200, b'{"task": {}}', key))
-    assert api.request_headers == {"Authorization": REDACTED}
+    assert api.request_headers == {"Authorization": f"Bearer {REDACTED}"}
     assert api.response_body == {"task": {}}
     video = recorded(exchange("/media/videos/x.mp4", 200, b"\x00\x00\x00\x18ftypisom"))
     assert (video.response_body, video.query, video.response_bytes) == (None, {}, 12)

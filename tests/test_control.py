@@ -8,9 +8,9 @@ import pytest
 import requests
 
 from mock_server import Settings, create_app
-from mock_server.control_access import TOKEN_HEADER, is_loopback
-from mock_server.controller import ControlError, ViduMock
-from mock_server.schemas import ERROR
+from mock_server.testing.controller import ControlError, ViduMock
+from mock_server.web.control_access import TOKEN_HEADER, is_loopback
+from mock_server.wire.schemas import ERROR
 from tests.helpers import SUBMIT, VALID_BODY, check_schema
 from tests.plugin_support import QUEUED, SUCCEED, Client, check_answer
 

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
-from mock_server.readme import with_settings_table
 from mock_server.settings import settings_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def script(name: str) -> ModuleType:
+    """Import a developer tool from `scripts/` (they are not part of the package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_the_readme_settings_table_matches_the_code() -> None:
-    assert with_settings_table(README) == README, (
-        "README settings table is stale: run `python -m mock_server.readme README.md`"
+    assert script("readme_tables").with_settings_table(README) == README, (
+        "README settings table is stale: run `python scripts/readme_tables.py README.md`"
     )
 
 

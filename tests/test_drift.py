@@ -8,9 +8,17 @@ from typing import Any
 
 import pytest
 
-from contract_tests.harness.probes import QUESTIONS
 from mock_server import Settings
-from mock_server.contract_report import (
+from mock_server.conformance.drift import (
+    PROFILE_RULES,
+    Difference,
+    differences,
+    load_profile,
+    profile_from,
+    write_profile,
+)
+from mock_server.conformance.probes import QUESTIONS
+from mock_server.conformance.report import (
     CheckResult,
     ContractReport,
     ProbeResult,
@@ -18,14 +26,6 @@ from mock_server.contract_report import (
     Verdict,
     load_report,
     markdown_path,
-)
-from mock_server.drift import (
-    PROFILE_RULES,
-    Difference,
-    differences,
-    load_profile,
-    profile_from,
-    write_profile,
 )
 
 

@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from mock_server import Settings
+from mock_server.web.state import fake_of
 from tests.helpers import AUTH, RESULT, SUBMIT, Api, make_api
 
 
@@ -127,7 +128,7 @@ def test_an_unexpected_error_is_a_logged_500_without_a_traceback(
     def explode(*_args: object, **_kw: object) -> None:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(api.app.extensions["vidu_mock"].backend, "submit", explode)
+    monkeypatch.setattr(fake_of(api.app).backend, "submit", explode)
     with caplog.at_level(logging.ERROR, logger="mock_server"):
         response = api.submit()
     assert response.status_code == 500
@@ -141,7 +142,7 @@ def test_an_unexpected_error_while_polling_is_500_get_result_failed(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     task_id = api.task()
-    monkeypatch.setattr(api.app.extensions["vidu_mock"].backend, "read", lambda _id: 1 / 0)
+    monkeypatch.setattr(fake_of(api.app).backend, "read", lambda _id: 1 / 0)
     response = api.result(task_id)
     assert (response.status_code, envelope(response)["reason"]) == (500, "GET_RESULT_FAILED")
 

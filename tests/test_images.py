@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.images import (
+from mock_server.media.input_images import (
     PNG_SIGNATURE,
     ImageError,
     ImageFormat,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from mock_server.client_checks import ClientCheckFailed
-from mock_server.controller import ViduMock
-from mock_server.journal import REDACTED, RequestKind
+from mock_server.double.client_checks import ClientCheckFailed
+from mock_server.double.journal import REDACTED, RequestKind
+from mock_server.testing.controller import ViduMock
 from tests.helpers import RESULT, SUBMIT, VALID_BODY
 from tests.plugin_support import SUCCEED, Client, check_answer, finish
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.lifecycle import ORDER, Outcome, TaskStatus, Timeline
-from mock_server.timing import TimingPlan, plan_timing
+from mock_server.domain.lifecycle import ORDER, Outcome, TaskStatus, Timeline
+from mock_server.domain.timing import TimingPlan, plan_timing
 
 plans = st.builds(
     TimingPlan,

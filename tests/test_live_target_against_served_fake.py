@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from mock_server.recordings import REDACTED, load_recording, problems
+from mock_server.conformance.recordings import load_recording, problems
+from mock_server.wire.redaction import REDACTED
 from tests.served import served
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,6 @@ def test_recorded_live_exchanges_validate_and_hold_no_key(runs: dict[str, SuiteR
     assert list(problems(recording)) == []
     assert KEY not in path.read_text()
     headers = [exchange.request_headers for exchange in recording.exchanges]
-    assert {"Authorization": REDACTED} in [
+    assert {"Authorization": f"Bearer {REDACTED}"} in [
         {k: v for k, v in h.items() if k == "Authorization"} for h in headers
     ]

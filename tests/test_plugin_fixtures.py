@@ -7,11 +7,11 @@ import importlib.metadata
 import pytest
 import requests
 
-from mock_server.controller import ViduMock
-from mock_server.inprocess import DEFAULT_BASE_URL
-from mock_server.jobs import job_rng, random_uuid
-from mock_server.pytest_plugin import DEFAULT_SEED, with_overrides
+from mock_server.domain.jobs import job_rng, random_uuid
 from mock_server.settings import Settings
+from mock_server.testing.controller import ViduMock
+from mock_server.testing.inprocess import DEFAULT_BASE_URL
+from mock_server.testing.pytest_plugin import DEFAULT_SEED, with_overrides
 from tests.helpers import SUBMIT
 from tests.plugin_support import (
     PROCESSING,
@@ -26,7 +26,7 @@ from tests.plugin_support import (
 def test_the_plugin_is_registered_through_the_pytest11_entry_point() -> None:
     entry_points = importlib.metadata.entry_points(group="pytest11")
     assert {ep.value for ep in entry_points if ep.name == "vidu_mock"} == {
-        "mock_server.pytest_plugin"
+        "mock_server.testing.pytest_plugin"
     }
 
 

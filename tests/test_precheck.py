@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from mock_server.precheck import precheck_for
-from mock_server.schemas import all_names, load, registry, schema_id, submit_schema
 from mock_server.settings import Settings
+from mock_server.wire.fast_validation import precheck_for
+from mock_server.wire.schemas import all_names, load, registry, schema_id, submit_schema
 
 PROFILES = {
     "default": Settings(),

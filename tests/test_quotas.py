@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.errors import RateLimitExceeded
-from mock_server.quotas import RateWindow
+from mock_server.domain.quotas import RateWindow
 from mock_server.settings import Settings
+from mock_server.wire.errors import RateLimitExceeded
 from tests.plugin_support import finish
 
 

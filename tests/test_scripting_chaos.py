@@ -7,9 +7,9 @@ import random
 import pytest
 import requests
 
-from mock_server.chaos import Chaos, submit_rng
-from mock_server.controller import ViduMock
+from mock_server.double.chaos import Chaos, submit_rng
 from mock_server.settings import Settings
+from mock_server.testing.controller import ViduMock
 from tests.plugin_support import (
     FAILED,
     PROCESSING,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from mock_server.lifecycle import TaskStatus
-from mock_server.scripting import Script, ScriptError, script_from_prompt
+from mock_server.domain.lifecycle import TaskStatus
+from mock_server.double.scripts import Script, ScriptError, script_from_prompt
 from tests.helpers import VALID_BODY
 from tests.plugin_support import (
     FAILED,

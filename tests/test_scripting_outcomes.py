@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from mock_server.controller import ControlError, ViduMock
+from mock_server.testing.controller import ControlError, ViduMock
 from tests.plugin_support import (
     FAILED,
     PROCESSING,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from mock_server.schemas import ERROR, SUBMIT_RESPONSE, TASK_RESULT
+from mock_server.wire.schemas import ERROR, SUBMIT_RESPONSE, TASK_RESULT
 from tests.helpers import AUTH, RESULT, SUBMIT, VALID_BODY, check_schema
 from tests.served import served
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from mock_server import ClockKind, Progression, Settings, VirtualClock, create_app
-from mock_server.jobs import Job, JobBackend
-from mock_server.runtime import Runtime
-from mock_server.schemas import defaulted
-from mock_server.sqlite_store import SharedVirtualClock, SQLiteStore, StoreUnavailable
-from mock_server.store import JobStore, MemoryStore
+from mock_server.domain.jobs import Job, JobBackend
+from mock_server.domain.sqlite_store import SharedVirtualClock, SQLiteStore, StoreUnavailable
+from mock_server.domain.store import JobStore, MemoryStore
+from mock_server.double.fake import Fake
+from mock_server.wire.schemas import defaulted
 from tests.helpers import AUTH, RESULT, SUBMIT, VALID_BODY, check_response
 
 START = 1_800_000_000.0
@@ -154,7 +154,7 @@ def test_a_shared_virtual_clock_refuses_to_go_backwards(tmp_path: Path) -> None:
 def test_a_store_path_gives_the_app_the_sqlite_store_and_a_shared_virtual_clock(
     tmp_path: Path,
 ) -> None:
-    state = Runtime.build(Settings(store_path=str(tmp_path / "jobs.db"), clock=ClockKind.VIRTUAL))
+    state = Fake(Settings(store_path=str(tmp_path / "jobs.db"), clock=ClockKind.VIRTUAL))
     assert isinstance(state.store, SQLiteStore)
     assert isinstance(state.clock, SharedVirtualClock)
 

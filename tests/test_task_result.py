@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from mock_server import Outcome, Progression, Settings, TaskStatus
+from mock_server.web.state import fake_of
 from tests.helpers import VALID_BODY, make_api
 
 
@@ -120,7 +121,7 @@ def test_a_succeeded_job_carries_one_mp4_video_valid_for_3600_seconds() -> None:
 
 def test_a_failed_job_is_http_200_with_status_failed_and_a_reason() -> None:
     api = make_api(Settings(seed=7, progression=Progression.parse("instant")))
-    api.app.extensions["vidu_mock"].backend.choose_outcome = lambda _p: Outcome.failed("cancelled")
+    fake_of(api.app).backend.outcomes = lambda _p: Outcome.failed("cancelled")
     body = poll(api, api.task())
     assert_strict_types(body)
     assert (body["task"]["status"], body["task"]["reason"], body["videos"]) == (

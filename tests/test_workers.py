@@ -17,15 +17,15 @@ from typing import Any
 
 import pytest
 
-from mock_server.app import create_app
-from mock_server.schemas import SUBMIT_RESPONSE, TASK_RESULT
-from mock_server.serving import (
+from mock_server.serving.workers import (
     THREADS_PER_WORKER,
     WAITING_THREADS_PER_WORKER,
     WORKER_PATH,
     threads_for,
 )
 from mock_server.settings import Settings
+from mock_server.web.app import create_app
+from mock_server.wire.schemas import SUBMIT_RESPONSE, TASK_RESULT
 from tests.helpers import AUTH, RESULT, SUBMIT, VALID_BODY, check_schema
 from tests.served import serve_process
 

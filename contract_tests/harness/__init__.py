@@ -1,1 +1,0 @@
-"""The suite's machinery, in schemathesis' layers: generation, transport, checks, reporting."""

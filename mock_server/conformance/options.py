@@ -1,0 +1,187 @@
+"""The suite's command-line options, each also read from a `VIDU_CONTRACT_*` environment variable.
+
+Declared once here; `conftest.py` turns the declarations into pytest options and resolves them
+(flag, then environment variable, then default) into one frozen `SuiteOptions`.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mock_server.settings import parse_bool
+
+__all__ = ["ENV_PREFIX", "OPTIONS", "OptionSpec", "SuiteOptions", "TargetKind"]
+
+ENV_PREFIX = "VIDU_CONTRACT_"
+RECORDINGS_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "recordings"
+
+
+class TargetKind(enum.Enum):
+    """The suite's own fake, or any server reached at a base URL."""
+
+    FAKE = "fake"
+    LIVE = "live"
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"expected a count >= 0, got {value}")
+    return value
+
+
+def _target(text: str) -> TargetKind:
+    try:
+        return TargetKind(text.strip().lower())
+    except ValueError:
+        raise ValueError(f"expected fake or live, got {text!r}") from None
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError(f"expected seconds > 0, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option: its name, default, help and parser; flag and variable derive from the name."""
+
+    name: str
+    default: str
+    help: str
+    parse: Callable[[str], Any]
+    metavar: str = "VALUE"
+    is_switch: bool = False
+    env_suffix: str = ""
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + (self.env_suffix or self.name.upper())
+
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec(
+        "target",
+        "fake",
+        "fake: the suite starts its own fake; live: any server at --base-url.",
+        _target,
+        "fake|live",
+    ),
+    OptionSpec("base_url", "", "Base URL of the server under test (live target).", str, "URL"),
+    OptionSpec(
+        "api_key",
+        "",
+        "API key for the server under test (live target); never written to reports or recordings.",
+        str,
+        "KEY",
+    ),
+    OptionSpec(
+        "live_budget",
+        "0",
+        "Paid submissions a live run may make (each the cheapest job: duration 1, 720p, no "
+        "audio/bgm/off-peak). 0 spends nothing.",
+        _count,
+        "N",
+    ),
+    OptionSpec(
+        "live_time_limit",
+        "1200",
+        "Seconds a live run may spend waiting for its paid tasks to finish, overall.",
+        _seconds,
+        "SECONDS",
+    ),
+    OptionSpec(
+        "live_poll_interval",
+        "2",
+        "First pause between polls on a live target, in seconds; it grows 1.5x per poll up "
+        "to 30 s.",
+        _seconds,
+        "SECONDS",
+    ),
+    OptionSpec(
+        "live_image_url",
+        "",
+        "Image for paid submissions (default: a small generated PNG sent as a data: URI).",
+        str,
+        "URL",
+    ),
+    OptionSpec(
+        "contract_report",
+        "",
+        "Write a JSON report of every check and probe here, and a Markdown table beside it (.md).",
+        str,
+        "PATH",
+        env_suffix="REPORT",
+    ),
+    OptionSpec(
+        "record",
+        "false",
+        "Record every exchange (key redacted) under --record-dir.",
+        parse_bool,
+        is_switch=True,
+    ),
+    OptionSpec("record_dir", str(RECORDINGS_DIR), "Where --record writes recordings.", str, "DIR"),
+    OptionSpec(
+        "hypothesis_profile",
+        "",
+        "Hypothesis profile for the suite: ci, dev or live (environment variable only; the "
+        "flag is Hypothesis' own --hypothesis-profile).",
+        str,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SuiteOptions:
+    """Every option of one run, parsed."""
+
+    target: TargetKind = TargetKind.FAKE
+    base_url: str = ""
+    api_key: str = ""
+    live_budget: int = 0
+    live_time_limit: float = 1200.0
+    live_poll_interval: float = 2.0
+    live_image_url: str = ""
+    contract_report: str = ""
+    record: bool = False
+    record_dir: str = str(RECORDINGS_DIR)
+    hypothesis_profile: str = ""
+
+    @classmethod
+    def resolve(
+        cls, given: Mapping[str, str | None], environ: Mapping[str, str] = os.environ
+    ) -> SuiteOptions:
+        """Take each option from its flag, else its environment variable, else its default."""
+        values: dict[str, Any] = {}
+        for spec in OPTIONS:
+            text = given.get(spec.name)
+            text = text if text is not None else environ.get(spec.env, spec.default)
+            try:
+                values[spec.name] = spec.parse(text)
+            except ValueError as exc:
+                raise ValueError(f"{spec.flag} / {spec.env}: {exc}") from None
+        options = cls(**values)
+        options.validate()
+        return options
+
+    def validate(self) -> None:
+        if self.target is TargetKind.LIVE and not (self.base_url and self.api_key):
+            raise ValueError(
+                "--target=live needs --base-url and --api-key "
+                "(or VIDU_CONTRACT_BASE_URL and VIDU_CONTRACT_API_KEY)"
+            )
+
+    @property
+    def report_path(self) -> Path | None:
+        return Path(self.contract_report) if self.contract_report else None

@@ -1,0 +1,1 @@
+"""The domain: jobs, their lifecycle and timing, the clock, the job stores and quotas. No Flask, no network."""

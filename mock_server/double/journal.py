@@ -1,0 +1,190 @@
+"""The request journal: what clients sent to the fake and what it answered, in order.
+
+Each entry is one `Exchange` (the request with its secrets redacted, and the answer) plus when
+it happened on the fake's clock. The journal is per process (kept in memory next to one app),
+not in the job store: with several worker processes each keeps the requests it served.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mock_server.wire.exchange import Exchange, HttpRequest, HttpResponse, parse_json_or
+from mock_server.wire.paths import VIDEO_PREFIX, RequestKind
+from mock_server.wire.redaction import REDACTED, redact_headers
+
+__all__ = ["REDACTED", "Journal", "JournalEntry"]
+
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One API request and the answer it got; `time` is on the fake's clock."""
+
+    exchange: Exchange
+    time: float
+    kind: RequestKind = RequestKind.OTHER
+    wall_time: float = 0.0
+    index: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        request: HttpRequest,
+        response: HttpResponse,
+        time: float,
+        kind: RequestKind = RequestKind.OTHER,
+        wall_time: float = 0.0,
+    ) -> JournalEntry:
+        """Journal a request (its secrets redacted) and its answer."""
+        shown = replace(request, headers=tuple(redact_headers(request.headers).items()))
+        return cls(Exchange("", shown, response), time, kind, wall_time)
+
+    @property
+    def method(self) -> str:
+        return self.exchange.request.method
+
+    @property
+    def path(self) -> str:
+        return self.exchange.request.path
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(self.exchange.request.query)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The request's headers, secrets redacted."""
+        return dict(self.exchange.request.headers)
+
+    @property
+    def status(self) -> int:
+        return self.exchange.status
+
+    @functools.cached_property
+    def json(self) -> Any:
+        """The request body parsed as JSON, or None (parsed on first use, off the hot path)."""
+        return parse_json_or(self.exchange.request.body, None)
+
+    @functools.cached_property
+    def response(self) -> Any:
+        """The JSON answer, or None for a video or an empty answer."""
+        return parse_json_or(self.exchange.response.body, None)
+
+    @functools.cached_property
+    def task_id(self) -> str:
+        """The task the request was about: from the submit's answer, the poll's query or the URL."""
+        if self.kind is RequestKind.SUBMIT and isinstance(self.response, dict):
+            return str(self.response.get("task_id", ""))
+        if self.kind is RequestKind.POLL:
+            return self.query.get("task_id", "").strip()
+        if self.kind is RequestKind.DOWNLOAD:
+            return self.path.removeprefix(VIDEO_PREFIX).removesuffix(".mp4")
+        return ""
+
+    @property
+    def task_status(self) -> str:
+        """The `task.status` a poll answered, or "" for anything else."""
+        if self.kind is not RequestKind.POLL or not isinstance(self.response, dict):
+            return ""
+        task = self.response.get("task")
+        return str(task.get("status", "")) if isinstance(task, dict) else ""
+
+    @property
+    def reason(self) -> str:
+        """The error reason of a non-200 answer, or ""."""
+        if self.status == 200 or not isinstance(self.response, dict):
+            return ""
+        return str(self.response.get("reason", ""))
+
+    def to_json(self) -> dict[str, Any]:
+        """Render the entry for the control API."""
+        return {
+            "index": self.index,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "json": self.json,
+            "status": self.status,
+            "time": self.time,
+            "wall_time": self.wall_time,
+            "kind": self.kind.value,
+            "task_id": self.task_id,
+            "response": self.response,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JournalEntry:
+        """Read an entry back from the control API's rendering."""
+        request = HttpRequest(
+            method=data["method"],
+            path=data["path"],
+            query=tuple(dict(data["query"]).items()),
+            headers=tuple(dict(data["headers"]).items()),
+            body=_encode(data["json"]),
+        )
+        answer = _encode(data["response"])
+        headers = {"content-type": JSON_TYPE} if answer else {}
+        response = HttpResponse(int(data["status"]), headers, answer or b"")
+        return cls(
+            Exchange("", request, response),
+            time=float(data["time"]),
+            kind=RequestKind(data["kind"]),
+            wall_time=float(data["wall_time"]),
+            index=int(data["index"]),
+        )
+
+    def describe(self) -> str:
+        """One line for failure messages: `#3 POST /path -> 200 at t=12.0s`."""
+        query = "&".join(f"{key}={value}" for key, value in self.query.items())
+        target = f"{self.path}?{query}" if query else self.path
+        reason = f" {self.reason}" if self.reason else ""
+        return f"#{self.index} {self.method} {target} -> {self.status}{reason} at t={self.time:.3f}"
+
+
+@dataclass
+class Journal:
+    """A bounded, thread-safe list of entries, numbered from 1."""
+
+    size: int
+    _entries: deque[JournalEntry] = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _count: int = 0
+
+    def record(self, entry: JournalEntry) -> JournalEntry:
+        """Append an entry (numbering it), dropping the oldest beyond `size`."""
+        with self._lock:
+            self._count += 1
+            numbered = replace(entry, index=self._count)
+            if self.size > 0:
+                self._entries.append(numbered)
+            while len(self._entries) > self.size:
+                self._entries.popleft()
+            return numbered
+
+    def entries(self) -> list[JournalEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._count = 0
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self.entries())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _encode(value: Any) -> bytes | None:
+    return None if value is None else json.dumps(value).encode()

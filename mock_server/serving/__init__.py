@@ -1,0 +1,1 @@
+"""Serving the fake: one threaded process, or worker processes behind one port."""

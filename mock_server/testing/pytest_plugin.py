@@ -1,0 +1,145 @@
+"""pytest fixtures that drive the fake from a test suite (registered through `pytest11`).
+
+- `vidu_mock`: the fake over real HTTP on a free 127.0.0.1 port. One server runs for the whole
+  session; every test gets a fresh fake in it (new jobs, journal, scripts, settings, clock).
+- `vidu_mock_inprocess`: no socket. `requests` calls to `https://api.highwayapi.ai` (see
+  `vidu_mock_inprocess_base_url`) and to its video URLs go into a fresh fake through `responses`.
+
+Both give a `ViduMock` controller. Settings come from the `vidu_mock_settings` fixture (override
+it) and then from `@pytest.mark.vidu_mock(name=value, ...)` markers, closest marker last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mock_server.serving.background import BackgroundServer
+    from mock_server.settings import Settings
+    from mock_server.testing.controller import ViduMock
+
+MARKER = "vidu_mock"
+DEFAULT_SEED = 0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**settings): settings of the vidu-mock fake for this test, "
+        'e.g. progression="instant", seed=3, chaos_task_failed=0.5',
+    )
+
+
+@pytest.fixture
+def vidu_mock_settings() -> Settings:
+    """Settings the fixtures start from: a virtual clock, the realistic timing model, seed 0."""
+    from mock_server.settings import ClockKind, Settings
+
+    return Settings(clock=ClockKind.VIRTUAL, seed=DEFAULT_SEED)
+
+
+@pytest.fixture
+def vidu_mock_inprocess_base_url() -> str:
+    """The base URL `vidu_mock_inprocess` answers on: the live service's, unless overridden."""
+    from mock_server.testing.inprocess import DEFAULT_BASE_URL
+
+    return DEFAULT_BASE_URL
+
+
+@pytest.fixture(scope="session")
+def vidu_mock_server() -> Iterator[BackgroundServer]:
+    """The session's HTTP server; `vidu_mock` puts a fresh fake into it for every test."""
+    from mock_server.serving.background import BackgroundServer
+
+    with BackgroundServer() as server:
+        yield server
+
+
+@pytest.fixture
+def vidu_mock(
+    vidu_mock_server: BackgroundServer, vidu_mock_settings: Settings, request: pytest.FixtureRequest
+) -> Iterator[ViduMock]:
+    """The fake over real HTTP on 127.0.0.1, fresh for this test."""
+    import requests
+
+    from mock_server.testing.controller import ViduMock
+    from mock_server.web.app import create_app
+
+    settings = settings_for_test(request.node, vidu_mock_settings).replace(
+        host=vidu_mock_server.host, port=vidu_mock_server.port
+    )
+    vidu_mock_server.serve(create_app(settings))
+    try:
+        with requests.Session() as session:
+            yield ViduMock(
+                vidu_mock_server.base_url,
+                api_key_of(settings),
+                control_token=settings.control_token,
+                session=session,
+            )
+    finally:
+        vidu_mock_server.serve(None)
+
+
+@pytest.fixture
+def vidu_mock_inprocess(
+    vidu_mock_settings: Settings, vidu_mock_inprocess_base_url: str, request: pytest.FixtureRequest
+) -> Iterator[ViduMock]:
+    """The fake inside this process: `requests` calls reach it through `responses`, no socket."""
+    import requests
+    import responses
+
+    from mock_server.testing.controller import ViduMock
+    from mock_server.testing.inprocess import InProcessTransport
+    from mock_server.web.app import create_app
+
+    settings = settings_for_test(request.node, vidu_mock_settings)
+    if not settings.public_base_url:
+        settings = settings.replace(public_base_url=vidu_mock_inprocess_base_url)
+    app = create_app(settings)
+    urls = [vidu_mock_inprocess_base_url, settings.public_base_url]
+    with (
+        responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+        InProcessTransport(app, urls, mock),
+        requests.Session() as session,
+    ):
+        yield ViduMock(
+            vidu_mock_inprocess_base_url,
+            api_key_of(settings),
+            control_token=settings.control_token,
+            session=session,
+            responses_mock=mock,
+        )
+
+
+def settings_for_test(node: pytest.Item, base: Settings) -> Settings:
+    """Apply the test's `vidu_mock` markers to the base settings, outermost first."""
+    markers = list(node.iter_markers(MARKER))
+    for marker in reversed(markers):
+        if marker.args:
+            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes settings as keywords only")
+        base = with_overrides(base, marker.kwargs)
+    return base
+
+
+def with_overrides(base: Settings, overrides: Mapping[str, Any]) -> Settings:
+    """Apply setting values given as their type or as the text their CLI flag takes."""
+    from mock_server.settings import settings_fields
+
+    known = {spec.name for spec in settings_fields()}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise pytest.UsageError(f"unknown vidu-mock settings {unknown}; see `vidu-mock settings`")
+    texts = {name: value for name, value in overrides.items() if isinstance(value, str)}
+    values = {name: value for name, value in overrides.items() if not isinstance(value, str)}
+    return type(base).from_strings(texts, base=base.replace(**values))
+
+
+def api_key_of(settings: Settings) -> str:
+    """A key the fake accepts: the first configured one, or the controller's default."""
+    from mock_server.testing.controller import DEFAULT_API_KEY
+
+    return settings.api_keys[0] if settings.api_keys else DEFAULT_API_KEY

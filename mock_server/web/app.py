@@ -1,0 +1,113 @@
+"""The application factory: builds one fake's state and serves it as a Flask app."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from mock_server.domain.clock import Clock
+from mock_server.domain.jobs import OutcomePolicy
+from mock_server.domain.store import JobStore
+from mock_server.double.fake import Fake
+from mock_server.media.input_images import first_unusable_image
+from mock_server.settings import Settings
+from mock_server.web import api_routes, control_routes, download_routes
+from mock_server.web.journalling import install_journal
+from mock_server.web.state import install
+from mock_server.wire import openapi
+from mock_server.wire.errors import (
+    ApiError,
+    ApiNotFound,
+    CreateTaskFailed,
+    GetResultFailed,
+    InternalError,
+    InvalidRequestBody,
+    MethodNotAllowed,
+    RangeNotSatisfiable,
+    RequestTooLarge,
+)
+from mock_server.wire.paths import HEALTH_PATH, OPENAPI_PATH, ControlPath
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("mock_server")
+
+HTTP_ERRORS: dict[int, type[ApiError]] = {
+    400: InvalidRequestBody,
+    404: ApiNotFound,
+    405: MethodNotAllowed,
+    413: RequestTooLarge,
+    416: RangeNotSatisfiable,
+}
+UNEXPECTED_ERRORS: dict[str, type[ApiError]] = {
+    "api.submit": CreateTaskFailed,
+    "api.task_result": GetResultFailed,
+}
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    store: JobStore | None = None,
+    outcomes: OutcomePolicy | None = None,
+) -> Flask:
+    """Build one fake; nothing happens at import time and every instance is independent.
+
+    `outcomes` decides where jobs that nothing scripted are headed (by default they succeed):
+    a harness that wants some jobs to fail, chosen by their parameters, passes it here.
+    """
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.merge_slashes = False  # an API answers, it does not redirect
+    fake = Fake(settings, clock=clock, store=store, images=first_unusable_image, outcomes=outcomes)
+    install(app, fake)
+    install_journal(app)
+    for blueprint in (api_routes.blueprint, download_routes.blueprint, control_routes.blueprint):
+        app.register_blueprint(blueprint)
+    app.add_url_rule(OPENAPI_PATH, "openapi", lambda: openapi.document())
+    app.add_url_rule(HEALTH_PATH, "healthz", lambda: {"status": "ok"})
+    # Which process answered: lets a client tell worker processes apart.
+    app.add_url_rule(ControlPath.WORKER, "worker", lambda: {"pid": os.getpid()})
+    app.register_error_handler(ApiError, envelope_response)
+    app.register_error_handler(HTTPException, http_error_response)
+    app.register_error_handler(Exception, unexpected_error_response)
+    return app
+
+
+def envelope_response(error: ApiError) -> tuple[Response, int]:
+    """Answer any API error with the documented envelope."""
+    return jsonify(error.envelope()), error.status_code
+
+
+def http_error_response(error: HTTPException) -> tuple[Response, int]:
+    """Turn Werkzeug's routing and protocol errors into the envelope too."""
+    status = error.code or 500
+    kind = HTTP_ERRORS.get(status)
+    if kind is ApiNotFound:
+        return envelope_response(ApiNotFound(f"no API at {request.method} {request.path}"))
+    if kind is MethodNotAllowed:
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
+        message = f"{request.method} is not allowed on {request.path}; use {allowed}"
+        return envelope_response(MethodNotAllowed(message))
+    if kind is RequestTooLarge:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return envelope_response(
+            RequestTooLarge(f"request body is larger than the limit of {limit} bytes")
+        )
+    if kind is not None:
+        return envelope_response(kind(error.description or error.name))
+    generic = ApiError(error.description or error.name, status=status)
+    return envelope_response(generic)
+
+
+def unexpected_error_response(error: Exception) -> tuple[Response, int]:
+    """Log a bug with its traceback, and tell the client only that something failed."""
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    kind = UNEXPECTED_ERRORS.get(request.endpoint or "", InternalError)
+    return envelope_response(kind("internal error; the server logged the details"))

@@ -1,0 +1,169 @@
+"""Test-control endpoints under `/_mock`: the fake's own API, never part of the emulated one.
+
+No emulated route passes through here and these routes pass through no emulated handler. They
+answer only on loopback, or to callers holding the control token (see `control_access`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from mock_server.double.faults import TaskScriptError
+from mock_server.double.scripts import Script, ScriptError
+from mock_server.settings import Settings, settings_text, text_of_json_value
+from mock_server.web.control_access import TOKEN_HEADER, control_refusal
+from mock_server.web.state import current_fake
+from mock_server.wire.errors import ControlForbidden, ControlRequestInvalid
+from mock_server.wire.paths import ControlPath
+from mock_server.wire.redaction import REDACTED
+
+__all__ = ["blueprint"]
+
+RESTART_ONLY = ("host", "port", "seed", "clock", "control_token", "workers", "store_path")
+MAX_SCRIPT_COUNT = 10_000
+
+blueprint = Blueprint("control", __name__)
+
+
+@blueprint.before_request
+def guard() -> None:
+    """Refuse callers the control-plane rules do not let in."""
+    refusal = control_refusal(current_fake().settings, request.headers.get(TOKEN_HEADER))
+    if refusal is not None:
+        raise ControlForbidden(refusal)
+
+
+@blueprint.post(ControlPath.CLOCK_ADVANCE)
+def advance_clock() -> dict[str, Any]:
+    """Move the virtual clock forward by `{"seconds": N}`."""
+    fake = current_fake()
+    if not fake.virtual_clock:
+        raise ControlRequestInvalid("the clock is real; start the fake with --clock virtual")
+    seconds = _json_object().get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds >= 0:
+        raise ControlRequestInvalid('send {"seconds": <number >= 0>}')
+    return {"now": fake.advance(float(seconds))}
+
+
+@blueprint.get(ControlPath.CLOCK)
+def read_clock() -> dict[str, Any]:
+    fake = current_fake()
+    return {"now": fake.clock.now(), "virtual": fake.virtual_clock}
+
+
+@blueprint.post(ControlPath.RESET)
+def reset() -> dict[str, Any]:
+    """Forget every job, request, script and quota count; restore the starting settings."""
+    current_fake().reset()
+    return {"reset": True}
+
+
+@blueprint.get(ControlPath.SETTINGS)
+def read_settings() -> dict[str, Any]:
+    return {"settings": _shown(current_fake().settings)}
+
+
+@blueprint.post(ControlPath.SETTINGS)
+def change_settings() -> dict[str, Any]:
+    """Change settings at run time, e.g. `{"progression": "polls:2"}`."""
+    fake = current_fake()
+    changed = _changed_settings(fake.settings, _json_object())
+    if changed.virtual_clock and not fake.virtual_clock:
+        raise ControlRequestInvalid("manual progression needs a fake started with --clock virtual")
+    fake.reconfigure(changed)
+    return {"settings": _shown(changed)}
+
+
+@blueprint.post(ControlPath.SCRIPTS)
+def add_script() -> dict[str, Any]:
+    """Script the next `count` submits, or the task `task_id`."""
+    body = dict(_json_object())
+    count, task_id = body.pop("count", 1), body.pop("task_id", None)
+    script = _script(body)
+    if task_id is None:
+        current_fake().queue_script(script, _count(count))
+        return {"count": count, "script": script.to_json()}
+    if not isinstance(task_id, str) or count != 1:
+        raise ControlRequestInvalid("task_id must be a string, and a task is scripted once")
+    _script_task(task_id, script)
+    return {"task_id": task_id, "script": script.to_json()}
+
+
+@blueprint.get(ControlPath.SCRIPTS)
+def pending_scripts() -> dict[str, Any]:
+    return current_fake().pending_scripts()
+
+
+@blueprint.get(ControlPath.JOURNAL)
+def read_journal() -> dict[str, Any]:
+    """Every journalled API request, oldest first."""
+    return {"entries": [entry.to_json() for entry in current_fake().journal.entries()]}
+
+
+@blueprint.delete(ControlPath.JOURNAL)
+def clear_journal() -> dict[str, Any]:
+    current_fake().journal.clear()
+    return {"cleared": True}
+
+
+def _json_object() -> dict[str, Any]:
+    body = request.get_json(silent=True, force=True)
+    if not isinstance(body, dict):
+        raise ControlRequestInvalid("send a JSON object")
+    return body
+
+
+def _script(fields: dict[str, Any]) -> Script:
+    try:
+        script = Script.from_json(fields)
+    except ScriptError as exc:
+        raise ControlRequestInvalid(str(exc)) from None
+    if script == Script():
+        raise ControlRequestInvalid(
+            "the script changes nothing: send fail, stuck, reject, fail_poll or latency"
+        )
+    return script
+
+
+def _count(count: Any) -> int:
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_SCRIPT_COUNT:
+        raise ControlRequestInvalid(f"count must be an integer from 1 to {MAX_SCRIPT_COUNT}")
+    return count
+
+
+def _script_task(task_id: str, script: Script) -> None:
+    try:
+        current_fake().script_task(task_id, script)
+    except LookupError:
+        raise ControlRequestInvalid(f"no task {task_id!r}", status=404) from None
+    except TaskScriptError as exc:
+        raise ControlRequestInvalid(str(exc), status=409) from None
+    except ScriptError as exc:
+        raise ControlRequestInvalid(str(exc)) from None
+
+
+def _changed_settings(current: Settings, values: dict[str, Any]) -> Settings:
+    try:
+        changed = Settings.from_strings(
+            {name: text_of_json_value(name, value) for name, value in values.items()}, base=current
+        )
+    except (ValueError, TypeError) as exc:
+        raise ControlRequestInvalid(str(exc)) from None
+    frozen = [
+        name
+        for name in RESTART_ONLY
+        if getattr(changed, name, None) != getattr(current, name, None)
+    ]
+    if frozen:
+        raise ControlRequestInvalid(f"{', '.join(frozen)} can only change at start")
+    return changed
+
+
+def _shown(settings: Settings) -> dict[str, str]:
+    """Every setting as the text its flag takes, the control token hidden."""
+    shown = settings_text(settings)
+    if settings.control_token:
+        shown["control_token"] = REDACTED
+    return shown

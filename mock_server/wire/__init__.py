@@ -1,0 +1,1 @@
+"""The wire contract: paths, statuses, errors, schemas, exchanges and OpenAPI. No Flask."""
