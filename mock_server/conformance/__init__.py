@@ -1,1 +1,3 @@
-"""The conformance library: generation, transport, checks, probes, budget, report, drift and recordings for the contract suite."""
+"""The conformance library the contract suite is built on: generation, transport, checks,
+probes, budget, report, drift and recordings.
+"""

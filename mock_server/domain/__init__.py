@@ -1,1 +1,4 @@
-"""The domain: jobs, their lifecycle and timing, the clock, the job stores and quotas. No Flask, no network."""
+"""The domain: jobs, their lifecycle and timing, the clock, the job stores and quotas.
+
+No Flask and no network here.
+"""

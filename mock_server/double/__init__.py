@@ -1,1 +1,3 @@
-"""The test-double policy: scripted and chaotic faults, the request journal, client checks, and the `Fake` that holds one fake's state."""
+"""The test-double policy: scripted and chaotic faults, the request journal, client checks,
+and the `Fake` that holds one fake's whole state.
+"""

@@ -1,1 +1,1 @@
-"""The web layer: the Flask app, its routes and error handlers. The only layer that imports Flask."""
+"""The web layer: the Flask app, its routes and error handlers (the only layer with Flask)."""
