@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mock_server.wire.paths import HEALTH_PATH
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 START_TIMEOUT_S = 90.0
@@ -26,7 +28,7 @@ class Target:
 
     name: str
     command: tuple[str, ...]  # "{port}" is replaced by the port
-    health_path: str = "/healthz"
+    health_path: str = HEALTH_PATH
     cwd: Path = ROOT
     is_fake: bool = False
     warm_up_submits: bool = False

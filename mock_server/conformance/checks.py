@@ -18,6 +18,34 @@ from mock_server.wire.exchange import NOT_JSON, Exchange
 from mock_server.wire.schemas import ERROR, answer_schema, schema_problems
 from mock_server.wire.statuses import TaskStatus
 
+__all__ = [
+    "Check",
+    "CheckFailure",
+    "CheckLog",
+    "Mismatch",
+    "accepted_task_is_found",
+    "check",
+    "eta_never_increases",
+    "failed_task_has_reason",
+    "invalid_body_is_refused",
+    "missing_key_is_refused",
+    "missing_task_id_is_refused",
+    "progress_is_a_percentage",
+    "progress_never_decreases",
+    "response_conforms_to_schema",
+    "status_moves_forward",
+    "succeeded_task_has_video",
+    "task_finishes_in_time",
+    "task_id_is_echoed",
+    "terminal_status_is_final",
+    "unknown_path_is_not_found",
+    "unknown_task_is_not_found",
+    "valid_submission_is_accepted",
+    "video_downloads_as_mp4",
+    "wrong_key_is_refused",
+]
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 MP4_BRAND_BOX = b"ftyp"

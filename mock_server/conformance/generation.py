@@ -21,6 +21,27 @@ from hypothesis_jsonschema import from_schema
 
 from mock_server.wire.schemas import IMAGE_REFS, SUBMIT_REQUEST, UPSTREAM_LIMITS, format_path, load
 
+__all__ = [
+    "Constraint",
+    "InvalidSubmission",
+    "bounded_integers",
+    "breaking_values",
+    "broken",
+    "cheapest_parameters",
+    "clean",
+    "constraints",
+    "documented_constraints",
+    "documented_schema",
+    "invalid_submissions",
+    "merged",
+    "priced",
+    "spec_at",
+    "truncated_json",
+    "valid_schema",
+    "valid_submissions",
+]
+
+
 ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "x-message", "default"})
 INT32 = (-(2**31), 2**31 - 1)
 FieldPath = tuple[str | int, ...]

@@ -7,6 +7,9 @@ import functools
 import struct
 import zlib
 
+__all__ = ["gradient_png", "png_data_uri"]
+
+
 SIDE = 512
 
 

@@ -6,6 +6,8 @@ import threading
 import time
 from typing import Protocol
 
+__all__ = ["Clock", "RealClock", "VirtualClock"]
+
 
 class Clock(Protocol):
     """Seconds since the epoch, never going backwards."""

@@ -19,6 +19,9 @@ from typing import Any
 from mock_server.domain.clock import VirtualClock
 from mock_server.domain.jobs import Job
 
+__all__ = ["SQLiteStore", "SharedVirtualClock", "StoreUnavailable"]
+
+
 BUSY_TIMEOUT_S = 30.0
 BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 FIRST_PAUSE_S = 0.00002

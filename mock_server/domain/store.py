@@ -10,6 +10,8 @@ from typing import Protocol
 
 from mock_server.domain.jobs import Job
 
+__all__ = ["JobStore", "MemoryStore"]
+
 
 class JobStore(Protocol):
     """Keeps every accepted job for the life of the process; safe to call from many threads."""

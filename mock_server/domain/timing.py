@@ -13,6 +13,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = ["INSTANT", "TimingPlan", "plan_timing"]
+
+
 QUEUE_S = (2.0, 10.0)
 OFF_PEAK_QUEUE_S = (600.0, 3600.0)
 BASE_S = {"720p": 15.0, "1080p": 25.0}

@@ -8,6 +8,9 @@ from importlib import resources
 
 from mock_server.media.bitwriter import BitWriter
 
+__all__ = ["SAMPLES_PER_FRAME", "TONE_RESOURCE", "AacStream", "parse_adts", "tone"]
+
+
 TONE_RESOURCE = "tone-44100-mono.aac"
 SAMPLES_PER_FRAME = 1024
 _SAMPLE_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["BitWriter"]
+
 
 class BitWriter:
     """Accumulate bits most-significant first and hand them out as bytes."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+__all__ = ["GLYPH_HEIGHT", "text_rows"]
+
+
 GLYPH_WIDTH = 5
 GLYPH_HEIGHT = 7
 

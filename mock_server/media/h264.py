@@ -10,6 +10,18 @@ from enum import IntEnum
 from mock_server.media.bitwriter import BitWriter
 from mock_server.media.yuv import YuvPicture
 
+__all__ = [
+    "NalType",
+    "SliceType",
+    "StreamFormat",
+    "idr_slice",
+    "nal_unit",
+    "picture_parameter_set",
+    "sequence_parameter_set",
+    "skip_slice",
+]
+
+
 PROFILE_CONSTRAINED_BASELINE = 66
 CONSTRAINT_FLAGS = 0b1100_0000  # constraint_set0 and set1: decodable by any Baseline decoder
 LOG2_MAX_FRAME_NUM = 8

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+__all__ = ["Handler", "Track", "avc1_entry", "box", "full_box", "mp4a_entry", "mux"]
+
+
 MOVIE_TIMESCALE = 1000
 _UNITY_MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 _LANGUAGE_UND = 0x55C4  # ISO 639-2 "und" packed as three 5-bit letters

@@ -10,6 +10,9 @@ from functools import cache
 from mock_server.media.font import GLYPH_HEIGHT, text_rows
 from mock_server.media.yuv import YuvPicture
 
+__all__ = ["Box", "Colour", "Palette", "draw_picture", "hsv_colour", "palette_for", "watermark_box"]
+
+
 WATERMARK_TEXT = "VIDU-MOCK"
 STRIPE_CONTRAST = 18
 _INK, _PAPER, _NEUTRAL_CHROMA = 235, 16, 128

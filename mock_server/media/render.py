@@ -9,6 +9,9 @@ from mock_server.media.audio import SAMPLES_PER_FRAME, tone
 from mock_server.media.mp4 import Handler, Track, avc1_entry, mp4a_entry, mux
 from mock_server.media.picture import draw_picture
 
+__all__ = ["FPS", "VideoSpec", "render_mp4"]
+
+
 FPS = 24
 TICKS_PER_FRAME = 512  # a 12288 Hz media clock, the usual one for 24 fps
 MAX_DURATION_S = 60

@@ -21,6 +21,20 @@ if TYPE_CHECKING:
     from mock_server.settings import Settings
     from mock_server.testing.controller import ViduMock
 
+__all__ = [
+    "DEFAULT_SEED",
+    "api_key_of",
+    "pytest_configure",
+    "settings_for_test",
+    "vidu_mock",
+    "vidu_mock_inprocess",
+    "vidu_mock_inprocess_base_url",
+    "vidu_mock_server",
+    "vidu_mock_settings",
+    "with_overrides",
+]
+
+
 MARKER = "vidu_mock"
 DEFAULT_SEED = 0
 

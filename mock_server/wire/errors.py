@@ -4,6 +4,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+__all__ = [
+    "ApiError",
+    "ApiNotFound",
+    "ControlForbidden",
+    "ControlRequestInvalid",
+    "CreateTaskFailed",
+    "GetResultFailed",
+    "InternalError",
+    "InvalidApiKey",
+    "InvalidRequestBody",
+    "MethodNotAllowed",
+    "MissingApiKey",
+    "RangeNotSatisfiable",
+    "RateLimitExceeded",
+    "RequestTooLarge",
+    "ServiceNotAvailable",
+    "TaskNotFound",
+    "VideoExpired",
+    "VideoNotFound",
+]
+
 
 class ApiError(Exception):
     """An error the fake answers with the documented envelope."""

@@ -18,6 +18,9 @@ import jsonschema_rs
 
 from mock_server.settings import Settings
 
+__all__ = ["PythonPattern", "precheck_for"]
+
+
 Precheck = Callable[[Any], bool]
 
 

@@ -1,0 +1,84 @@
+"""The layers of ARCHITECTURE.md hold: import-linter's contracts pass, and catch a violation."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mock_server.wire.paths import RESULT_PATH, SUBMIT_PATH
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "mock_server"
+TOP_LEVEL_LIMIT = 8
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"]
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+
+
+def test_the_import_contracts_hold() -> None:
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("domain/timing.py", "from mock_server.web import app", "Each layer imports only"),
+        ("wire/paths.py", "from mock_server.domain import jobs", "Each layer imports only"),
+        ("domain/jobs.py", "import socket", "The domain does no HTTP"),
+        ("testing/controller.py", "import flask", "Only the web layer imports Flask"),
+    ],
+)
+def test_a_deliberate_violation_breaks_a_contract(
+    tmp_path: Path, module: str, line: str, contract: str
+) -> None:
+    shutil.copytree(PACKAGE, tmp_path / "mock_server", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    with (tmp_path / "mock_server" / module).open("a", encoding="utf-8") as source:
+        source.write(f"\n{line}  # noqa\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout
+    broken = result.stdout.split("Broken contracts", 1)[1]
+    assert contract in broken
+    assert f"mock_server.{module.removesuffix('.py').replace('/', '.')}" in broken
+
+
+def test_at_most_eight_modules_sit_directly_in_the_package() -> None:
+    modules = [path.name for path in PACKAGE.glob("*.py") if not path.name.startswith("__")]
+    assert len(modules) <= TOP_LEVEL_LIMIT, modules
+
+
+@pytest.mark.parametrize("path", [SUBMIT_PATH, RESULT_PATH])
+def test_each_api_path_is_written_in_exactly_one_module_outside_the_tests(path: str) -> None:
+    sources = [*PACKAGE.rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py")]
+    sources += [*(ROOT / "scripts").rglob("*.py"), *(ROOT / "contract_tests").rglob("*.py")]
+    writing = [source for source in sources if path in source.read_text(encoding="utf-8")]
+    assert [str(source.relative_to(ROOT)) for source in writing] == ["mock_server/wire/paths.py"]
+
+
+def public_modules() -> list[Path]:
+    return sorted(
+        path
+        for path in PACKAGE.rglob("*.py")
+        if not path.name.startswith("_") and "__pycache__" not in path.parts
+    )
+
+
+@pytest.mark.parametrize("path", public_modules(), ids=lambda path: str(path.relative_to(PACKAGE)))
+def test_every_public_module_declares_its_public_names(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    declared = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets)
+    ]
+    assert declared, f"{path.relative_to(ROOT)} has no __all__"
