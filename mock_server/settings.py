@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ __all__ = [
     "ProgressionKind",
     "SettingSpec",
     "Settings",
+    "StoreKind",
+    "StoreLocation",
     "parse_bool",
     "settings_fields",
     "settings_table",
@@ -70,6 +73,67 @@ class Progression:
         if self.kind is ProgressionKind.POLLS:
             return f"polls:{self.reads_per_stage}"
         return str(self.kind.value)
+
+
+class StoreKind(enum.Enum):
+    """Where a fake keeps its state."""
+
+    AUTO = ""
+    MEMORY = "memory"
+    SQLITE = "sqlite"
+    REDIS = "redis"
+
+
+SQLITE_SCHEME = "sqlite:///"
+REDIS_SCHEMES = ("redis://", "rediss://")
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """A store, written `memory`, `sqlite:///PATH` or `redis://HOST:PORT/DB` ("" decides by
+    the other settings)."""
+
+    kind: StoreKind = StoreKind.AUTO
+    target: str = ""  # the SQLite file's path, or the Redis URL
+
+    @classmethod
+    def parse(cls, text: str) -> StoreLocation:
+        """Read a store URL; raise ValueError with the accepted forms."""
+        value = text.strip()
+        if value in ("", "auto"):
+            return cls()
+        if value == "memory":
+            return cls(StoreKind.MEMORY)
+        if value.startswith(SQLITE_SCHEME) and len(value) > len(SQLITE_SCHEME):
+            return cls(StoreKind.SQLITE, value[len(SQLITE_SCHEME) :])
+        if value.startswith(REDIS_SCHEMES):
+            return cls(StoreKind.REDIS, _checked_redis_url(value))
+        raise ValueError(
+            f"unknown store {text!r}; use memory, sqlite:///PATH (sqlite:////ABSOLUTE/PATH) "
+            "or redis://HOST:PORT/DB"
+        )
+
+    @property
+    def shared(self) -> bool:
+        """Tell whether several processes can share this store."""
+        return self.kind in (StoreKind.SQLITE, StoreKind.REDIS)
+
+    def __str__(self) -> str:
+        if self.kind is StoreKind.SQLITE:
+            return SQLITE_SCHEME + self.target
+        return self.target if self.kind is StoreKind.REDIS else self.kind.value
+
+
+def _checked_redis_url(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    database = parts.path.strip("/")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if not parts.hostname or port == -1 or (database and not database.isdigit()):
+        raise ValueError(f"cannot read the Redis URL {url!r}; write redis://HOST:PORT/DB")
+    return url
 
 
 class ClockKind(enum.Enum):
@@ -152,15 +216,23 @@ class Settings:
     port: int = _setting(8080, "Port `vidu-mock serve` binds to (0 picks a free one).", _parse_int)
     workers: int = _setting(
         0,
-        "Worker processes of `vidu-mock serve`: 0 serves from one process (threaded, jobs in "
-        "memory); N >= 1 runs N processes behind the port on a production server (granian), "
-        "sharing jobs and the virtual clock through an SQLite file.",
+        "Worker processes of `vidu-mock serve`: 0 serves from one process (threaded); N >= 1 "
+        "runs N processes behind the port on a production server (granian) that replaces a "
+        "worker that dies; they share the whole fake through the store.",
         _parse_int,
+    )
+    store: StoreLocation = _setting(
+        StoreLocation(),
+        "Where the fake keeps all its state (jobs, clock, scripts, journal, settings changed "
+        "at run time, quotas): memory (one process), sqlite:///PATH (a file: any number of "
+        "processes on one host; state outlives restarts) or redis://HOST:PORT/DB (any number "
+        "of hosts). Unset: memory with 0 workers, a temporary SQLite file with N >= 1.",
+        StoreLocation.parse,
     )
     store_path: str = _setting(
         "",
-        "SQLite file that keeps the jobs (created if missing; jobs outlive restarts). Unset: "
-        "memory with 0 workers, a temporary file removed at exit with N >= 1.",
+        "Shorthand for --store sqlite:///PATH: the SQLite file that keeps the fake's state "
+        "(created if missing).",
         str,
     )
     threads: int = _setting(
@@ -269,6 +341,13 @@ class Settings:
     video_url_ttl: int = _setting(
         3600, "Seconds a `video_url` stays valid after the job finished.", _parse_int
     )
+    retention: float = _setting(
+        0.0,
+        "Seconds (on the fake's clock) a job is kept after its submit, for a long-lived shared "
+        "fake; older jobs and their journal entries are dropped and polling them answers 404 "
+        "TASK_NOT_FOUND, as upstream does for lost tasks. 0 keeps every job.",
+        float,
+    )
     fetch_images: bool = _setting(
         False,
         "Fetch every input image at submit and fail the job, as upstream does, when one cannot be "
@@ -351,6 +430,15 @@ class Settings:
     def __post_init__(self) -> None:
         if self.workers < 0 or self.threads < 0:
             raise ValueError("workers and threads must be >= 0")
+        if self.store.kind is not StoreKind.AUTO and self.store_path:
+            raise ValueError("give either store or store_path, not both")
+        if self.store.kind is StoreKind.MEMORY and self.workers:
+            raise ValueError(
+                "store memory keeps the state in one process; with workers use "
+                "sqlite:///PATH or redis://HOST:PORT/DB"
+            )
+        if not self.retention >= 0:
+            raise ValueError(f"retention must be >= 0 seconds, got {self.retention}")
         for name in CHAOS_PROBABILITIES:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
@@ -365,6 +453,15 @@ class Settings:
             raise ValueError("max_body_bytes must be >= 1")
         if self.video_url_ttl < 0:
             raise ValueError("video_url_ttl must be >= 0")
+
+    @property
+    def store_in_force(self) -> StoreLocation:
+        """The store this fake uses: the `store` setting, `store_path`, or memory."""
+        if self.store.kind is not StoreKind.AUTO:
+            return self.store
+        if self.store_path:
+            return StoreLocation(StoreKind.SQLITE, self.store_path)
+        return StoreLocation(StoreKind.MEMORY)
 
     @property
     def virtual_clock(self) -> bool:

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import redis
 
 from mock_server.testing.controller import ViduMock
 from tests.helpers import Api, make_api
 from tests.plugin_support import FIXTURES, Client, either_fake
+from tests.redis_server import redis_server
+
+DATABASES = itertools.count(1)
 
 
 @pytest.fixture
@@ -25,3 +31,20 @@ def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
 def client(mock: ViduMock) -> Client:
     """A `requests` client of that fake whose every answer is schema-checked."""
     return Client(mock)
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on a free 127.0.0.1 port, for the whole session."""
+    with redis_server(Path(tmp_path_factory.mktemp("redis"))) as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """The URL of an empty database of that server, a new one for each test."""
+    url = f"{redis_server_url}/{next(DATABASES) % 64}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url

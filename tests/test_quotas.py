@@ -6,6 +6,7 @@ import pytest
 
 from mock_server.domain.quotas import RateWindow
 from mock_server.settings import Settings
+from mock_server.stores.memory_store import MemoryStore
 from mock_server.wire.errors import RateLimitExceeded
 from tests.plugin_support import finish
 
@@ -82,7 +83,7 @@ def test_the_controller_can_switch_quotas_at_run_time(client, mock):
 
 
 def test_the_window_forgets_requests_older_than_a_minute():
-    window = RateWindow()
+    window = RateWindow(MemoryStore())
     window.admit("k", 0.0, 1)
     with pytest.raises(RateLimitExceeded, match="retry in 30 s"):
         window.admit("k", 30.0, 1)

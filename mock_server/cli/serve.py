@@ -13,7 +13,7 @@ from mock_server.conformance.drift import (
     PROFILE_ENV,
     load_profile,
 )
-from mock_server.domain.sqlite_store import StoreUnavailable
+from mock_server.domain.store import StoreUnavailable
 from mock_server.serving.background import BackgroundServer
 from mock_server.settings import Settings, settings_fields, settings_table
 from mock_server.web.app import create_app

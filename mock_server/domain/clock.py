@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from mock_server.domain.store import StateStore
+
+__all__ = ["Clock", "RealClock", "StoreClock", "VirtualClock"]
 
 __all__ = ["Clock", "RealClock", "VirtualClock"]
 
@@ -43,3 +48,23 @@ class VirtualClock:
         with self._lock:
             self._now += seconds
             return self._now
+
+
+class StoreClock(VirtualClock):
+    """A virtual clock whose time lives in the store, so an advance made through one process
+    (or host) is seen by every other; it starts at the real time of the first one."""
+
+    COUNTER = "virtual_clock"
+
+    def __init__(self, store: StateStore, start: float | None = None) -> None:
+        super().__init__(start)
+        self._store = store
+        self._origin = float(store.claim(self.COUNTER, repr(self._now)))
+
+    def now(self) -> float:
+        return self._origin + self._store.counter(self.COUNTER)
+
+    def advance(self, seconds: float) -> float:
+        if not seconds >= 0:
+            raise ValueError(f"the clock only moves forward; got {seconds!r} seconds")
+        return self._origin + self._store.add_to_counter(self.COUNTER, seconds)

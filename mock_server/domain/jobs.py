@@ -20,9 +20,9 @@ from mock_server.settings import ProgressionKind, Settings
 from mock_server.wire.statuses import TaskStatus
 
 if TYPE_CHECKING:
-    from mock_server.domain.store import JobStore
+    from mock_server.domain.store import StateStore
 
-__all__ = ["ImageCheck", "Job", "JobBackend", "OutcomePolicy"]
+__all__ = ["ImageCheck", "Job", "JobBackend", "OutcomePolicy", "job_document", "job_from_document"]
 
 ImageCheck = Callable[[Sequence[str], Settings], str | None]
 """Say why the first unusable input image cannot be used (the failed job's reason), or None."""
@@ -51,6 +51,51 @@ class Job:
         return Timeline(self.plan, self.outcome)
 
 
+def job_document(job: Job) -> dict[str, Any]:
+    """The job as JSON-able data, for the stores shared between processes."""
+    outcome = job.outcome
+    return {
+        "task_id": job.task_id,
+        "provider_request_id": job.provider_request_id,
+        "params": dict(job.params),
+        "seed": job.seed,
+        "submitted_at": job.submitted_at,
+        "plan": [job.plan.queue_s, job.plan.processing_s],
+        "outcome": [
+            outcome.final.value,
+            outcome.reason,
+            outcome.fail_stage.value,
+            None if outcome.stuck_in is None else outcome.stuck_in.value,
+        ],
+        "video_token": job.video_token,
+        "api_key": job.api_key,
+        "reads": job.reads,
+    }
+
+
+def job_from_document(data: Mapping[str, Any]) -> Job:
+    """Read a job back from `job_document`'s form."""
+    final, reason, fail_stage, stuck_in = data["outcome"]
+    queue_s, processing_s = data["plan"]
+    return Job(
+        task_id=data["task_id"],
+        provider_request_id=data["provider_request_id"],
+        params=data["params"],
+        seed=data["seed"],
+        submitted_at=data["submitted_at"],
+        plan=TimingPlan(queue_s, processing_s),
+        outcome=Outcome(
+            TaskStatus(final),
+            reason,
+            TaskStatus(fail_stage),
+            None if stuck_in is None else TaskStatus(stuck_in),
+        ),
+        video_token=data["video_token"],
+        api_key=data["api_key"],
+        reads=data["reads"],
+    )
+
+
 class JobBackend:
     """Creates jobs at submit and says where each stands when read."""
 
@@ -58,15 +103,18 @@ class JobBackend:
         self,
         settings: Settings,
         clock: Clock,
-        store: JobStore,
+        store: StateStore,
         *,
+        root_seed: int | None = None,
         images: ImageCheck | None = None,
         outcomes: OutcomePolicy | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.store = store
-        self.root_seed = settings.seed if settings.seed is not None else fresh_seed()
+        if root_seed is None:
+            root_seed = settings.seed if settings.seed is not None else fresh_seed()
+        self.root_seed = root_seed
         self.images = images
         self.outcomes = outcomes
 

@@ -1,88 +1,175 @@
-"""Where accepted jobs live: a small interface and a thread-safe in-memory implementation."""
+"""Where a fake keeps every piece of its mutable state: the `StateStore` interface.
+
+Jobs and sequence numbers, the virtual clock, queued and per-task scripts, poll counts, the
+request journal, settings changed at run time, request windows and running jobs all live
+behind this one interface, so that every process (and every host) sharing a store is one fake.
+Each method is one atomic step: the shared stores (`mock_server/stores/`) make it atomic across
+processes with single SQL statements, transactions or Lua scripts.
+
+Values the layers above define (scripts, journal entries) cross this interface as JSON-able
+dicts; the in-memory store keeps them as they are, the shared stores write them as JSON.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
-import threading
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 from mock_server.domain.jobs import Job
 
-__all__ = ["JobStore", "MemoryStore"]
+__all__ = ["Document", "StateStore", "StoreUnavailable", "TaskFaults"]
+
+Document = dict[str, Any]
+"""A JSON-able value the store keeps without knowing what it is."""
+
+TaskFaults = tuple[tuple[int, ...], float]
+"""The poll numbers of a task that fail, and the latency of its every poll."""
 
 
-class JobStore(Protocol):
-    """Keeps every accepted job for the life of the process; safe to call from many threads."""
+class StoreUnavailable(Exception):
+    """The store cannot be opened or reached; the message says which and why."""
+
+
+class StateStore(Protocol):
+    """Every piece of one fake's mutable state; safe to call from many threads."""
+
+    # Values the first process decides and every other one reads -------------------------
+
+    def claim(self, name: str, value: str) -> str:
+        """Set a shared value unless some process already did; return the value in force."""
+        ...
+
+    def counter(self, name: str) -> float:
+        """Read a shared number (0 until something is added to it)."""
+        ...
+
+    def add_to_counter(self, name: str, amount: float) -> float:
+        """Add to a shared number and return its new value."""
+        ...
+
+    def reset_counter(self, name: str) -> None:
+        """Set a shared number back to 0."""
+        ...
+
+    # Jobs --------------------------------------------------------------------------------
 
     def next_sequence(self) -> int:
         """Hand out 0, 1, 2... once each, so derived task ids never repeat."""
         ...
 
-    def add(self, job: Job) -> None: ...
+    def add(self, job: Job) -> None:
+        """Store a new job; refuse (KeyError) a task id that exists."""
+        ...
 
     def get(self, task_id: str) -> Job | None: ...
 
     def record_read(self, task_id: str) -> Job | None:
-        """Count one read of the job atomically and return it as updated."""
+        """Count one read of the job and return it as updated."""
         ...
 
     def replace(self, job: Job) -> None:
-        """Store a changed version of a job that already exists."""
+        """Store a changed version of a job that exists (KeyError otherwise)."""
         ...
 
-    def jobs(self) -> Iterator[Job]: ...
+    def jobs(self) -> Iterator[Job]:
+        """Every job, oldest first."""
+        ...
 
-    def clear(self) -> None: ...
+    def newest(self, limit: int, before: int | None = None) -> list[tuple[int, Job]]:
+        """Up to `limit` jobs, newest first, each with its position in the order of
+        submission; `before` continues a listing after the job at that position."""
+        ...
 
     def __len__(self) -> int: ...
 
+    # Running jobs, for the per-key limit --------------------------------------------------
 
-class MemoryStore:
-    """A dict behind a lock: the zero-setup single-process store."""
+    def reserve_running(self, api_key: str, token: str, limit: int) -> bool:
+        """Hold one of the key's `limit` running places for a submit, if one is free."""
+        ...
 
-    def __init__(self) -> None:
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
-        self._sequence = itertools.count()
+    def confirm_running(self, api_key: str, token: str, task_id: str) -> None:
+        """Give a held place to the job the submit created."""
+        ...
 
-    def next_sequence(self) -> int:
-        with self._lock:
-            return next(self._sequence)
+    def release_running(self, api_key: str, tokens: list[str]) -> None:
+        """Free places: of a submit that created no job, or of jobs that have ended."""
+        ...
 
-    def add(self, job: Job) -> None:
-        with self._lock:
-            if job.task_id in self._jobs:
-                raise KeyError(f"task id {job.task_id} already exists")
-            self._jobs[job.task_id] = job
+    def running(self, api_key: str) -> dict[str, str]:
+        """The key's held places: token -> task id ("" while the submit is under way)."""
+        ...
 
-    def get(self, task_id: str) -> Job | None:
-        return self._jobs.get(task_id)
+    # Requests per minute -----------------------------------------------------------------
 
-    def record_read(self, task_id: str) -> Job | None:
-        with self._lock:
-            job = self._jobs.get(task_id)
-            if job is None:
-                return None
-            job = dataclasses.replace(job, reads=job.reads + 1)
-            self._jobs[task_id] = job
-            return job
+    def admit(self, key: str, now: float, window: float, limit: int) -> float | None:
+        """Count a request in the key's window, or say how many seconds until one fits."""
+        ...
 
-    def replace(self, job: Job) -> None:
-        with self._lock:
-            if job.task_id not in self._jobs:
-                raise KeyError(f"task id {job.task_id} does not exist")
-            self._jobs[job.task_id] = job
+    # Scripts and poll counts ---------------------------------------------------------------
 
-    def jobs(self) -> Iterator[Job]:
-        with self._lock:
-            snapshot = list(self._jobs.values())
-        return iter(snapshot)
+    def push_scripts(self, script: Document, count: int) -> None:
+        """Queue a script for the next `count` submits, after those already queued."""
+        ...
+
+    def pop_script(self) -> Document | None:
+        """Take the script of the next submit, if any is queued."""
+        ...
+
+    def queued_scripts(self) -> list[Document]: ...
+
+    def attach_task_faults(self, task_id: str, fail_poll: int | None, latency: float) -> None:
+        """Make the task's `fail_poll`th poll from now fail, and/or its polls late."""
+        ...
+
+    def has_task_faults(self, task_id: str) -> bool: ...
+
+    def count_poll(self, task_id: str) -> tuple[int, bool, float]:
+        """Count one poll of a task: its number, whether it fails, and its latency."""
+        ...
+
+    def task_faults(self) -> dict[str, TaskFaults]: ...
+
+    # The request journal -------------------------------------------------------------------
+
+    def append_entry(self, entry: Document, time: float, task_id: str, keep: int) -> int:
+        """Journal one request (numbered from 1), keeping at most the `keep` newest."""
+        ...
+
+    def entries(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Document]]:
+        """Journalled requests numbered after `after`, oldest first."""
+        ...
+
+    def clear_journal(self) -> None:
+        """Forget every journalled request and number the next one 1 again."""
+        ...
+
+    # Settings changed at run time ------------------------------------------------------------
+
+    def settings_version(self) -> int:
+        """A number that changes whenever the settings overrides do."""
+        ...
+
+    def read_settings(self) -> tuple[int, dict[str, str]]:
+        """The overrides in force (setting name -> text) and their version."""
+        ...
+
+    def write_settings(self, overrides: dict[str, str]) -> int:
+        """Replace the overrides; return their new version."""
+        ...
+
+    # Forgetting ----------------------------------------------------------------------------
+
+    def drop_before(self, cutoff: float) -> int:
+        """Forget jobs submitted before `cutoff` (and everything about them), and journal
+        entries older than it; return how many jobs went."""
+        ...
 
     def clear(self) -> None:
-        with self._lock:
-            self._jobs.clear()
+        """Forget jobs, journal, scripts, poll counts, windows, running places and settings
+        overrides; keep the claimed values, the counters and the sequence."""
+        ...
 
-    def __len__(self) -> int:
-        return len(self._jobs)
+    def close(self) -> None:
+        """Let go of connections (a forked worker opens its own)."""
+        ...

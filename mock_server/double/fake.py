@@ -1,28 +1,36 @@
 """One fake's whole state, behind one small API: settings, clock, jobs, scripts, quotas, journal.
 
 The web layer keeps one `Fake` per app and calls only this: the API handlers to admit, validate,
-submit and read; the control API to move the clock, script outcomes, read the journal and reset.
+submit and read; the control API to move the clock, change settings, script outcomes, read the
+journal and reset. Everything that changes lives in the store, so every `Fake` sharing a store
+(in other worker processes, or on other hosts) is the same fake: this object only caches the
+settings in force, and checks at each request (`sync`) whether another one changed them.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.domain.clock import Clock, RealClock, VirtualClock
+from mock_server.domain.clock import Clock, RealClock, StoreClock, VirtualClock
 from mock_server.domain.jobs import ImageCheck, Job, JobBackend, OutcomePolicy
 from mock_server.domain.lifecycle import Snapshot
 from mock_server.domain.quotas import Quotas
-from mock_server.domain.sqlite_store import SharedVirtualClock, SQLiteStore
-from mock_server.domain.store import JobStore, MemoryStore
-from mock_server.double.faults import Delay, Faults
+from mock_server.domain.seeds import fresh_seed
+from mock_server.domain.store import StateStore
+from mock_server.double.faults import SUBMITS, Delay, Faults
 from mock_server.double.journal import Journal, JournalEntry
 from mock_server.double.scripts import Script
-from mock_server.settings import Settings
+from mock_server.settings import Settings, settings_text
+from mock_server.stores import open_store
 from mock_server.wire.paths import RequestKind
 from mock_server.wire.schemas import SubmitValidator
 
-__all__ = ["ClockNotVirtual", "Fake", "default_clock", "default_store"]
+__all__ = ["ClockNotVirtual", "Fake", "default_clock"]
+
+ROOT_SEED = "root_seed"
+SWEEP_INTERVAL_S = 1.0  # how often (wall clock) one process looks for jobs past retention
 
 
 class ClockNotVirtual(Exception):
@@ -37,24 +45,44 @@ class Fake:
         settings: Settings,
         *,
         clock: Clock | None = None,
-        store: JobStore | None = None,
+        store: StateStore | None = None,
         images: ImageCheck | None = None,
         outcomes: OutcomePolicy | None = None,
     ) -> None:
-        self.store = store if store is not None else default_store(settings)
+        self.store = store if store is not None else open_store(settings.store_in_force)
         self.clock = clock or default_clock(settings, self.store)
+        self.initial_settings = settings
         self.backend = JobBackend(
-            settings, self.clock, self.store, images=images, outcomes=outcomes
+            settings,
+            self.clock,
+            self.store,
+            root_seed=_root_seed(settings, self.store),
+            images=images,
+            outcomes=outcomes,
         )
         self.faults = Faults(self.backend)
         self.quotas = Quotas(self.backend)
-        self.journal = Journal(settings.journal_size)
-        self.initial_settings = settings
+        self.journal = Journal(self.store, lambda: self.settings.journal_size)
         self.validator = SubmitValidator(settings)
+        self._settings_version = -1
+        self._next_sweep = 0.0
+        self.sync()
 
     @property
     def settings(self) -> Settings:
         return self.backend.settings
+
+    def sync(self) -> None:
+        """Take up settings another process changed since this one last looked."""
+        version = self.store.settings_version()
+        if version != self._settings_version:
+            version, overrides = self.store.read_settings()
+            self._apply(Settings.from_strings(overrides, base=self.initial_settings))
+            self._settings_version = version
+
+    def _apply(self, settings: Settings) -> None:
+        self.backend.settings = settings
+        self.validator = SubmitValidator(settings)
 
     # The emulated API --------------------------------------------------------------------
 
@@ -68,20 +96,41 @@ class Fake:
 
     def submit(self, params: Mapping[str, Any], api_key: str, delay: Delay) -> Job:
         """Create a job from a validated, defaulted body, as its script or chaos says."""
-        self.quotas.check_running_jobs(api_key)
-        return self.faults.submit(params, api_key, delay)
+        self._sweep()
+        place = self.quotas.hold_running_place(api_key)
+        try:
+            job = self.faults.submit(params, api_key, delay)
+        except BaseException:
+            self.quotas.free_place(api_key, place)
+            raise
+        self.quotas.give_place(api_key, place, job.task_id)
+        return job
 
     def read(self, task_id: str, delay: Delay) -> tuple[Job, Snapshot] | None:
-        """Answer a poll of a task (None when nobody issued it)."""
-        return self.faults.read(task_id, delay)
+        """Answer a poll of a task (None when nobody issued it, or it is past retention)."""
+        return self._kept(self.faults.read(task_id, delay))
 
     def peek(self, task_id: str) -> tuple[Job, Snapshot] | None:
         """Look a task up without counting a read (downloads, the control API)."""
-        return self.backend.peek(task_id)
+        return self._kept(self.backend.peek(task_id))
 
     def record(self, entry: JournalEntry) -> None:
         """Journal one request of the emulated API."""
         self.journal.record(entry)
+
+    def _kept(self, found: tuple[Job, Snapshot] | None) -> tuple[Job, Snapshot] | None:
+        retention = self.settings.retention
+        if found is None or not retention:
+            return found
+        return found if found[0].submitted_at >= self.clock.now() - retention else None
+
+    def _sweep(self) -> None:
+        """Drop jobs past retention, looking at most once a second in each process."""
+        retention = self.settings.retention
+        if not retention or time.monotonic() < self._next_sweep:
+            return
+        self._next_sweep = time.monotonic() + SWEEP_INTERVAL_S
+        self.store.drop_before(self.clock.now() - retention)
 
     # Control -----------------------------------------------------------------------------
 
@@ -96,10 +145,13 @@ class Fake:
         return self.clock.advance(seconds)
 
     def reconfigure(self, settings: Settings) -> None:
-        """Switch settings at run time (profiles, progression), keeping clock and jobs."""
-        self.backend.settings = settings
-        self.validator = SubmitValidator(settings)
-        self.journal.size = settings.journal_size
+        """Switch settings at run time for every process sharing the store."""
+        initial = settings_text(self.initial_settings)
+        overrides = {
+            name: text for name, text in settings_text(settings).items() if initial[name] != text
+        }
+        self._settings_version = self.store.write_settings(overrides)
+        self._apply(settings)
 
     def queue_script(self, script: Script, count: int = 1) -> None:
         """Give the next `count` submits this script."""
@@ -113,22 +165,30 @@ class Fake:
         """What is still scripted: `{"next": [...], "tasks": {...}}`."""
         return self.faults.book.pending()
 
+    def journal_entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
+        """Journalled requests numbered after `after`, oldest first."""
+        return self.journal.entries(after, limit)
+
+    def clear_journal(self) -> None:
+        self.journal.clear()
+
     def reset(self) -> None:
         """Forget jobs, requests, scripts and quotas; restore the starting settings."""
         self.store.clear()
-        self.reconfigure(self.initial_settings)
-        self.journal.clear()
-        self.faults.clear()
-        self.quotas.clear()
+        self.store.reset_counter(SUBMITS)
+        self._settings_version = -1
+        self.sync()
 
 
-def default_store(settings: Settings) -> JobStore:
-    """Memory for one process; the SQLite file when one is named, shared by worker processes."""
-    return SQLiteStore(settings.store_path) if settings.store_path else MemoryStore()
+def _root_seed(settings: Settings, store: StateStore) -> int:
+    """The seed every process sharing the store derives ids from: the configured one, or the
+    one the first process drew."""
+    if settings.seed is not None:
+        store.claim(ROOT_SEED, str(settings.seed))
+        return settings.seed
+    return int(store.claim(ROOT_SEED, str(fresh_seed())))
 
 
-def default_clock(settings: Settings, store: JobStore) -> Clock:
-    """The configured clock; a virtual one lives in an SQLite store so all workers share it."""
-    if not settings.virtual_clock:
-        return RealClock()
-    return SharedVirtualClock(store) if isinstance(store, SQLiteStore) else VirtualClock()
+def default_clock(settings: Settings, store: StateStore) -> Clock:
+    """The configured clock; a virtual one lives in the store so all processes share it."""
+    return StoreClock(store) if settings.virtual_clock else RealClock()

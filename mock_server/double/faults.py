@@ -1,15 +1,13 @@
 """Scripted, marked or chaotic misbehaviour of the API's requests.
 
 A submit is scripted by the markers in its prompt if it has any, else by the next queued script,
-else by chaos (when the settings give it any probability). Scripts and counters live in this
-object, per process; jobs and their outcomes live in the job store.
+else by chaos (when the settings give it any probability). Scripts, counters, jobs and their
+outcomes all live in the fake's store.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,7 +25,9 @@ from mock_server.wire.errors import (
 )
 from mock_server.wire.statuses import TaskStatus
 
-__all__ = ["Delay", "Faults", "TaskScriptError"]
+__all__ = ["SUBMITS", "Delay", "Faults", "TaskScriptError"]
+
+SUBMITS = "chaos_submits"  # the store's count of submits made while chaos is on
 
 Delay = Callable[[float], None]
 
@@ -52,9 +52,7 @@ class Faults:
 
     def __init__(self, backend: JobBackend) -> None:
         self.backend = backend
-        self.book = ScriptBook()
-        self._lock = threading.Lock()
-        self._submits = itertools.count(1)
+        self.book = ScriptBook(backend.store)
 
     def submit(self, params: Mapping[str, Any], api_key: str, delay: Delay) -> Job:
         """Create a job the way its script says: late, rejected, or headed for an outcome."""
@@ -73,7 +71,8 @@ class Faults:
 
     def _script_for(self, params: Mapping[str, Any]) -> Script | None:
         backend = self.backend
-        number = self._next_submit()
+        chaos = Chaos.from_settings(backend.settings)
+        number = int(backend.store.add_to_counter(SUBMITS, 1)) if chaos.active else 0
         if backend.settings.prompt_markers:
             marked = _marked_script(str(params.get("prompt", "")))
             if marked is not None:
@@ -81,12 +80,7 @@ class Faults:
         queued = self.book.take_next()
         if queued is not None:
             return queued
-        chaos = Chaos.from_settings(backend.settings)
         return chaos.submit_script(submit_rng(backend.root_seed, number)) if chaos.active else None
-
-    def _next_submit(self) -> int:
-        with self._lock:
-            return next(self._submits)
 
     def read(self, task_id: str, delay: Delay) -> tuple[Job, Snapshot] | None:
         """Answer a poll, unless its script or chaos makes it late or a 500."""
@@ -125,12 +119,6 @@ class Faults:
             backend.store.replace(job)
         self.book.attach(task_id, script)
         return job
-
-    def clear(self) -> None:
-        """Forget scripts and counters."""
-        self.book.clear()
-        with self._lock:
-            self._submits = itertools.count(1)
 
 
 def _check_not_past(snapshot: Snapshot, script: Script) -> None:

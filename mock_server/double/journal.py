@@ -1,20 +1,19 @@
 """The request journal: what clients sent to the fake and what it answered, in order.
 
 Each entry is one `Exchange` (the request with its secrets redacted, and the answer) plus when
-it happened on the fake's clock. The journal is per process (kept in memory next to one app),
-not in the job store: with several worker processes each keeps the requests it served.
+it happened on the fake's clock. The journal lives in the fake's store, numbered there, so every
+process (and host) sharing the store journals into one list and reads the same list.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import threading
-from collections import deque
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
+from mock_server.domain.store import Document, StateStore
 from mock_server.wire.exchange import Exchange, HttpRequest, HttpResponse, parse_json_or
 from mock_server.wire.paths import VIDEO_PREFIX, RequestKind
 from mock_server.wire.redaction import REDACTED, redact_headers
@@ -142,6 +141,44 @@ class JournalEntry:
             index=int(data["index"]),
         )
 
+    def to_document(self) -> Document:
+        """The entry as the store keeps it: JSON-able, bodies byte for byte (as latin-1 text)."""
+        request, response = self.exchange.request, self.exchange.response
+        return {
+            "method": request.method,
+            "path": request.path,
+            "query": request.query,
+            "headers": request.headers,
+            "body": None if request.body is None else request.body.decode("latin-1"),
+            "status": response.status,
+            "content_type": response.headers.get("content-type", ""),
+            "response": response.body.decode("latin-1"),
+            "time": self.time,
+            "wall_time": self.wall_time,
+            "kind": self.kind.value,
+        }
+
+    @classmethod
+    def from_document(cls, index: int, data: Mapping[str, Any]) -> JournalEntry:
+        """Read an entry back from the store's form."""
+        body = data["body"]
+        request = HttpRequest(
+            method=data["method"],
+            path=data["path"],
+            query=tuple((str(k), str(v)) for k, v in data["query"]),
+            headers=tuple((str(k), str(v)) for k, v in data["headers"]),
+            body=None if body is None else body.encode("latin-1"),
+        )
+        headers = {"content-type": data["content_type"]} if data["content_type"] else {}
+        response = HttpResponse(data["status"], headers, data["response"].encode("latin-1"))
+        return cls(
+            Exchange("", request, response),
+            time=data["time"],
+            kind=RequestKind(data["kind"]),
+            wall_time=data["wall_time"],
+            index=index,
+        )
+
     def describe(self) -> str:
         """One line for failure messages: `#3 POST /path -> 200 at t=12.0s`."""
         query = "&".join(f"{key}={value}" for key, value in self.query.items())
@@ -150,40 +187,31 @@ class JournalEntry:
         return f"#{self.index} {self.method} {target} -> {self.status}{reason} at t={self.time:.3f}"
 
 
-@dataclass
 class Journal:
-    """A bounded, thread-safe list of entries, numbered from 1."""
+    """The fake's journal in its store, bounded to the `size` newest entries (read each time
+    from the settings in force)."""
 
-    size: int
-    _entries: deque[JournalEntry] = field(default_factory=deque)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _count: int = 0
+    def __init__(self, store: StateStore, size: Callable[[], int]) -> None:
+        self.store = store
+        self.size = size
 
-    def record(self, entry: JournalEntry) -> JournalEntry:
-        """Append an entry (numbering it), dropping the oldest beyond `size`."""
-        with self._lock:
-            self._count += 1
-            numbered = replace(entry, index=self._count)
-            if self.size > 0:
-                self._entries.append(numbered)
-            while len(self._entries) > self.size:
-                self._entries.popleft()
-            return numbered
+    def record(self, entry: JournalEntry) -> int:
+        """Append an entry; return the number the store gave it."""
+        return self.store.append_entry(entry.to_document(), entry.time, entry.task_id, self.size())
 
-    def entries(self) -> list[JournalEntry]:
-        with self._lock:
-            return list(self._entries)
+    def entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
+        """Entries numbered after `after`, oldest first."""
+        found = self.store.entries(after, limit)
+        return [JournalEntry.from_document(index, data) for index, data in found]
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._count = 0
+        self.store.clear_journal()
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries())
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.store.entries())
 
 
 def _encode(value: Any) -> bytes | None:

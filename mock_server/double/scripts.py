@@ -3,20 +3,19 @@
 A `Script` says how one job (or one submit) misbehaves: it fails with a reason at the queue or
 processing stage, stays stuck in a stage, is rejected at submit with 429/500/503, has its Nth poll
 answer 500, or is answered late. Scripts come from the control API (queued for the next N submits
-or attached to one task) or from `[mock:...]` markers in the prompt. The `ScriptBook` holding them
-is per process, like the journal.
+or attached to one task) or from `[mock:...]` markers in the prompt. The `ScriptBook` keeps
+them in the fake's store.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import Counter, deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mock_server.domain.lifecycle import Outcome
+from mock_server.domain.store import StateStore
 from mock_server.wire.statuses import TaskStatus
 
 __all__ = [
@@ -175,67 +174,43 @@ class PollFault:
     latency: float = 0.0
 
 
-@dataclass
-class _TaskFaults:
-    fail_polls: set[int] = field(default_factory=set)
-    latency: float = 0.0
-
-
 class ScriptBook:
-    """Scripts waiting for the next submits, and the poll faults attached to tasks."""
+    """Scripts waiting for the next submits, and the poll faults attached to tasks, kept in the
+    fake's store so that every process sharing it follows the same scripts."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._next: deque[Script] = deque()
-        self._tasks: dict[str, _TaskFaults] = {}
-        self._polls: Counter[str] = Counter()
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
 
     def queue(self, script: Script, count: int = 1) -> None:
         """Give the next `count` submits this script (after those already queued)."""
-        with self._lock:
-            self._next.extend([script] * count)
+        self.store.push_scripts(script.to_json(), count)
 
     def take_next(self) -> Script | None:
-        with self._lock:
-            return self._next.popleft() if self._next else None
+        """The next submit's script, if one is queued (each is taken once)."""
+        queued = self.store.pop_script()
+        return None if queued is None else Script.from_json(queued)
 
     def attach(self, task_id: str, script: Script) -> None:
         """Make a task's polls suffer the script's poll failure and latency, counted from now."""
         if script.fail_poll is None and not script.latency:
             return
-        with self._lock:
-            faults = self._tasks.setdefault(task_id, _TaskFaults())
-            if script.fail_poll is not None:
-                faults.fail_polls.add(self._polls[task_id] + script.fail_poll)
-            faults.latency = script.latency or faults.latency
+        self.store.attach_task_faults(task_id, script.fail_poll, script.latency)
 
     def has_faults(self, task_id: str) -> bool:
         """Tell whether polls of this task are scripted to misbehave."""
-        return task_id in self._tasks
+        return self.store.has_task_faults(task_id)
 
     def poll(self, task_id: str) -> tuple[int, PollFault]:
         """Count one poll of a task; return its number and what it suffers."""
-        with self._lock:
-            self._polls[task_id] += 1
-            number = self._polls[task_id]
-            faults = self._tasks.get(task_id)
-        if faults is None:
-            return number, PollFault()
-        return number, PollFault(number in faults.fail_polls, faults.latency)
+        number, fails, latency = self.store.count_poll(task_id)
+        return number, PollFault(fails, latency)
 
     def pending(self) -> dict[str, Any]:
         """Describe what is still scripted, for the control API."""
-        with self._lock:
-            return {
-                "next": [script.to_json() for script in self._next],
-                "tasks": {
-                    task_id: {"fail_polls": sorted(faults.fail_polls), "latency": faults.latency}
-                    for task_id, faults in self._tasks.items()
-                },
-            }
-
-    def clear(self) -> None:
-        with self._lock:
-            self._next.clear()
-            self._tasks.clear()
-            self._polls.clear()
+        return {
+            "next": self.store.queued_scripts(),
+            "tasks": {
+                task_id: {"fail_polls": list(fail_polls), "latency": latency}
+                for task_id, (fail_polls, latency) in self.store.task_faults().items()
+            },
+        }

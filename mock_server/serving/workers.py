@@ -27,10 +27,8 @@ from granian.log import LogLevels
 from granian.server import Server
 from granian.server.common import AbstractServer
 
-from mock_server.domain.seeds import fresh_seed
-from mock_server.domain.sqlite_store import SQLiteStore
-from mock_server.double.fake import default_clock
-from mock_server.settings import Settings
+from mock_server.double.fake import Fake
+from mock_server.settings import Settings, StoreKind, StoreLocation
 from mock_server.web.app import create_app
 from mock_server.wire.paths import ControlPath
 
@@ -56,8 +54,8 @@ STOP_TIMEOUT_S = 5
 
 def serve_workers(settings: Settings, banner: Callable[[str], str]) -> None:
     """Run `settings.workers` processes until interrupted; print `banner(base_url)` once bound."""
-    with store_file(settings) as path:
-        shared = shared_settings(settings, path)
+    with store_location(settings) as location:
+        shared = shared_settings(settings, location)
         prepare_store(shared)
         server = granian_server(shared)
         base = f"http://{shared.host}:{shared.port}"
@@ -104,29 +102,28 @@ def probe_worker(host: str, port: int) -> int | None:
         connection.close()
 
 
-def shared_settings(settings: Settings, store_path: Path) -> Settings:
-    """Fix what every worker must agree on: the root seed, the store file and the port."""
-    seed = settings.seed if settings.seed is not None else fresh_seed()
+def shared_settings(settings: Settings, store: StoreLocation) -> Settings:
+    """Fix what every worker must agree on: the store and the port."""
     port = settings.port or free_port(settings.host)
     refuse_if_taken(settings.host, port)
-    return settings.replace(seed=seed, store_path=str(store_path), port=port)
+    return settings.replace(store=store, store_path="", port=port)
 
 
 def prepare_store(settings: Settings) -> None:
-    """Create the store file, and the shared virtual clock, before any worker starts."""
-    store = SQLiteStore(settings.store_path)
-    default_clock(settings, store)
-    store.close()
+    """Set the store up (its tables, the root seed, the virtual clock) before any worker
+    starts, so that they all find the same."""
+    Fake(settings).store.close()
 
 
 @contextlib.contextmanager
-def store_file(settings: Settings) -> Iterator[Path]:
-    """The configured store file, or a temporary one removed afterwards."""
-    if settings.store_path:
-        yield Path(settings.store_path)
+def store_location(settings: Settings) -> Iterator[StoreLocation]:
+    """The configured store, or a temporary SQLite file removed afterwards."""
+    location = settings.store_in_force
+    if settings.store.kind is not StoreKind.AUTO or settings.store_path:
+        yield location
         return
     with tempfile.TemporaryDirectory(prefix="vidu-mock-") as folder:
-        yield Path(folder) / STORE_FILE
+        yield StoreLocation(StoreKind.SQLITE, str(Path(folder) / STORE_FILE))
 
 
 def worker_app(settings: Settings) -> WSGIApplication:
@@ -147,6 +144,7 @@ def granian_server(settings: Settings) -> AbstractServer[Any]:
         workers=settings.workers,
         blocking_threads=threads,
         workers_kill_timeout=STOP_TIMEOUT_S,
+        respawn_failed_workers=True,
         websockets=False,
         log_level=LogLevels.warning,
     )

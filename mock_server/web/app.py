@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from mock_server.domain.clock import Clock
 from mock_server.domain.jobs import OutcomePolicy
-from mock_server.domain.store import JobStore
+from mock_server.domain.store import StateStore
 from mock_server.double.fake import Fake
 from mock_server.media.input_images import first_unusable_image
 from mock_server.settings import Settings
@@ -52,7 +52,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    store: JobStore | None = None,
+    store: StateStore | None = None,
     outcomes: OutcomePolicy | None = None,
 ) -> Flask:
     """Build one fake; nothing happens at import time and every instance is independent.

@@ -99,12 +99,12 @@ def pending_scripts() -> dict[str, Any]:
 @blueprint.get(ControlPath.JOURNAL)
 def read_journal() -> dict[str, Any]:
     """Every journalled API request, oldest first."""
-    return {"entries": [entry.to_json() for entry in current_fake().journal.entries()]}
+    return {"entries": [entry.to_json() for entry in current_fake().journal_entries()]}
 
 
 @blueprint.delete(ControlPath.JOURNAL)
 def clear_journal() -> dict[str, Any]:
-    current_fake().journal.clear()
+    current_fake().clear_journal()
     return {"cleared": True}
 
 

@@ -22,9 +22,14 @@ UNJOURNALLED = (CONTROL_PREFIX, HEALTH_PATH, OPENAPI_PATH)
 
 
 def install_journal(app: Flask) -> None:
-    """Start journalling the app's API requests."""
+    """Take up settings changed elsewhere, and journal the app's API requests."""
+    app.before_request(_sync)
     app.before_request(_note_arrival)
     app.after_request(_record)
+
+
+def _sync() -> None:
+    current_fake().sync()
 
 
 def delay(seconds: float) -> None:

@@ -1,0 +1,373 @@
+"""A store in a Redis server, shared by every process on every host of one fake.
+
+Wherever two processes could race, one Redis command or one Lua script does the step: sequence
+numbers (INCR), read counts (HINCRBY), quotas, script queues and poll counts (scripts below).
+Values are JSON, never pickles: the server may be shared with others. Every key starts with the
+prefix `vidu-mock:`; choose the database in the URL (`redis://host:port/db`) to keep fakes apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import redis
+
+from mock_server.domain.jobs import Job, job_document, job_from_document
+from mock_server.domain.store import Document, StoreUnavailable, TaskFaults
+
+__all__ = ["RedisStore"]
+
+PREFIX = "vidu-mock:"
+CONNECT_TIMEOUT_S = 5.0
+FORGOTTEN_ON_CLEAR = (
+    *("job:*", "jobs:*", "running:*", "window:*", "scripts", "faults:*"),
+    *("polls", "journal", "journal:count", "settings"),
+)
+
+ADD_JOB = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'reads', ARGV[2])
+local position = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[3], position, ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+return 1
+"""
+READ_JOB = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local reads = redis.call('HINCRBY', KEYS[1], 'reads', 1)
+return {redis.call('HGET', KEYS[1], 'data'), reads}
+"""
+REPLACE_JOB = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'reads', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1
+"""
+RESERVE = """
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], '')
+return 1
+"""
+ADMIT = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+end
+redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. redis.call('INCR', KEYS[2]))
+return false
+"""
+ATTACH = """
+if tonumber(ARGV[2]) > 0 or redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+if ARGV[3] ~= '' then
+  local polled = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+  redis.call('SADD', KEYS[2], polled + tonumber(ARGV[3]))
+end
+"""
+COUNT_POLL = """
+local number = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+local latency = redis.call('HGET', KEYS[2], ARGV[1])
+if not latency then return {number, 0, '0'} end
+return {number, redis.call('SISMEMBER', KEYS[3], number), latency}
+"""
+APPEND = """
+local index = redis.call('INCR', KEYS[2])
+local keep = tonumber(ARGV[2])
+if keep > 0 then
+  local task = cjson.encode(ARGV[4])
+  local item = '[' .. index .. ',' .. ARGV[3] .. ',' .. task .. ',' .. ARGV[1] .. ']'
+  redis.call('RPUSH', KEYS[1], item)
+  redis.call('LTRIM', KEYS[1], -keep, -1)
+else
+  redis.call('DEL', KEYS[1])
+end
+return index
+"""
+ENTRIES_AFTER = """
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then return {0} end
+local first = cjson.decode(head)[1]
+local start = math.max(0, tonumber(ARGV[1]) + 1 - first)
+local stop = -1
+if tonumber(ARGV[2]) > 0 then stop = start + tonumber(ARGV[2]) - 1 end
+local found = redis.call('LRANGE', KEYS[1], start, stop)
+table.insert(found, 1, first)
+return found
+"""
+WRITE_SETTINGS = """
+redis.call('SET', KEYS[1], ARGV[1])
+return redis.call('INCR', KEYS[2])
+"""
+
+
+class RedisStore:
+    """Keeps a fake's state in Redis; the client's connection pool is safe across threads and
+    reopens itself in a forked process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        # Typed Any: redis-py declares its answers as bytes or str; with decode_responses they
+        # are always str, and each method below reads them as such.
+        self._redis: Any = redis.Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT_S
+        )
+        try:
+            self._redis.ping()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"cannot use {url} as the store: {exc}") from None
+        register = self._redis.register_script
+        self._add_job, self._read_job = register(ADD_JOB), register(READ_JOB)
+        self._replace_job, self._reserve = register(REPLACE_JOB), register(RESERVE)
+        self._admit, self._attach = register(ADMIT), register(ATTACH)
+        self._count_poll, self._append = register(COUNT_POLL), register(APPEND)
+        self._write_settings = register(WRITE_SETTINGS)
+        self._entries_after = register(ENTRIES_AFTER)
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self.url!r})"
+
+    def close(self) -> None:
+        self._redis.close()
+
+    # Shared values -------------------------------------------------------------------------
+
+    def claim(self, name: str, value: str) -> str:
+        self._redis.hsetnx(_key("claimed"), name, value)
+        return str(self._redis.hget(_key("claimed"), name))
+
+    def counter(self, name: str) -> float:
+        return float(self._redis.get(_key("counter:" + name)) or 0)
+
+    def add_to_counter(self, name: str, amount: float) -> float:
+        return float(self._redis.incrbyfloat(_key("counter:" + name), amount))
+
+    def reset_counter(self, name: str) -> None:
+        self._redis.delete(_key("counter:" + name))
+
+    # Jobs ----------------------------------------------------------------------------------
+
+    def next_sequence(self) -> int:
+        return int(self._redis.incr(_key("sequence"))) - 1
+
+    def add(self, job: Job) -> None:
+        keys = [_job(job.task_id), _key("jobs:position"), _key("jobs:order"), _key("jobs:age")]
+        args: list[str | int | float] = [_dump_job(job), job.reads, job.task_id, job.submitted_at]
+        if not self._add_job(keys=keys, args=args):
+            raise KeyError(f"task id {job.task_id} already exists")
+
+    def get(self, task_id: str) -> Job | None:
+        data, reads = self._redis.hmget(_job(task_id), ["data", "reads"])
+        return None if data is None else _load_job(data, reads)
+
+    def record_read(self, task_id: str) -> Job | None:
+        found = self._read_job(keys=[_job(task_id)])
+        return None if not found else _load_job(*found)
+
+    def replace(self, job: Job) -> None:
+        keys = [_job(job.task_id), _key("jobs:age")]
+        args: list[str | int | float] = [_dump_job(job), job.reads, job.submitted_at, job.task_id]
+        if not self._replace_job(keys=keys, args=args):
+            raise KeyError(f"task id {job.task_id} does not exist")
+
+    def jobs(self) -> Iterator[Job]:
+        task_ids = self._redis.zrange(_key("jobs:order"), 0, -1)
+        return iter([job for _, job in self._load_jobs(task_ids, [0] * len(task_ids))])
+
+    def newest(self, limit: int, before: int | None = None) -> list[tuple[int, Job]]:
+        highest = "+inf" if before is None else f"({before}"
+        found = self._redis.zrevrangebyscore(
+            _key("jobs:order"), highest, "-inf", start=0, num=limit, withscores=True
+        )
+        return self._load_jobs([task for task, _ in found], [int(score) for _, score in found])
+
+    def _load_jobs(self, task_ids: list[str], positions: list[int]) -> list[tuple[int, Job]]:
+        pipe = self._redis.pipeline(transaction=False)
+        for task_id in task_ids:
+            pipe.hmget(_job(task_id), ["data", "reads"])
+        loaded = pipe.execute() if task_ids else []
+        return [
+            (position, _load_job(data, reads))
+            for position, (data, reads) in zip(positions, loaded, strict=True)
+            if data is not None
+        ]
+
+    def __len__(self) -> int:
+        return int(self._redis.zcard(_key("jobs:order")))
+
+    # Running jobs --------------------------------------------------------------------------
+
+    def reserve_running(self, api_key: str, token: str, limit: int) -> bool:
+        return bool(self._reserve(keys=[_key("running:" + api_key)], args=[token, limit]))
+
+    def confirm_running(self, api_key: str, token: str, task_id: str) -> None:
+        self._redis.hset(_key("running:" + api_key), token, task_id)
+
+    def release_running(self, api_key: str, tokens: list[str]) -> None:
+        if tokens:
+            self._redis.hdel(_key("running:" + api_key), *tokens)
+
+    def running(self, api_key: str) -> dict[str, str]:
+        places: dict[str, str] = self._redis.hgetall(_key("running:" + api_key))
+        return places
+
+    # Requests per minute -------------------------------------------------------------------
+
+    def admit(self, key: str, now: float, window: float, limit: int) -> float | None:
+        keys = [_key("window:" + key), _key("window-ids")]
+        oldest = self._admit(keys=keys, args=[now, window, limit, repr(now)])
+        return None if oldest is None else float(oldest) + window - now
+
+    # Scripts and poll counts -----------------------------------------------------------------
+
+    def push_scripts(self, script: Document, count: int) -> None:
+        self._redis.rpush(_key("scripts"), *[json.dumps(script)] * count)
+
+    def pop_script(self) -> Document | None:
+        data = self._redis.lpop(_key("scripts"))
+        return None if data is None else _document(data)
+
+    def queued_scripts(self) -> list[Document]:
+        return [_document(data) for data in self._redis.lrange(_key("scripts"), 0, -1)]
+
+    def attach_task_faults(self, task_id: str, fail_poll: int | None, latency: float) -> None:
+        keys = [_key("faults:latency"), _key("faults:polls:" + task_id), _key("polls")]
+        self._attach(keys=keys, args=[task_id, latency, "" if fail_poll is None else fail_poll])
+
+    def has_task_faults(self, task_id: str) -> bool:
+        return bool(self._redis.hexists(_key("faults:latency"), task_id))
+
+    def count_poll(self, task_id: str) -> tuple[int, bool, float]:
+        keys = [_key("polls"), _key("faults:latency"), _key("faults:polls:" + task_id)]
+        number, fails, latency = self._count_poll(keys=keys, args=[task_id])
+        return int(number), bool(fails), float(latency)
+
+    def task_faults(self) -> dict[str, TaskFaults]:
+        latencies: dict[str, str] = self._redis.hgetall(_key("faults:latency"))
+        found: dict[str, TaskFaults] = {}
+        for task_id, latency in latencies.items():
+            polls = self._redis.smembers(_key("faults:polls:" + task_id))
+            found[task_id] = (tuple(sorted(int(poll) for poll in polls)), float(latency))
+        return found
+
+    # The journal ---------------------------------------------------------------------------
+
+    def append_entry(self, entry: Document, time: float, task_id: str, keep: int) -> int:
+        keys = [_key("journal"), _key("journal:count")]
+        return int(self._append(keys=keys, args=[json.dumps(entry), keep, repr(time), task_id]))
+
+    def entries(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Document]]:
+        """Read from where `after` falls when the kept entries are numbered without gaps (as
+        they are until a retention sweep); otherwise read them all and filter."""
+        first, *items = self._entries_after(keys=[_key("journal")], args=[after, limit or 0])
+        found = [(int(index), data) for index, _, _, data in map(json.loads, items)]
+        if found and found[0][0] != max(after + 1, int(first)):
+            every = [json.loads(item) for item in self._redis.lrange(_key("journal"), 0, -1)]
+            found = [(int(index), data) for index, _, _, data in every if index > after]
+            found = found if limit is None else found[:limit]
+        return found
+
+    def clear_journal(self) -> None:
+        self._redis.delete(_key("journal"), _key("journal:count"))
+
+    # Settings ------------------------------------------------------------------------------
+
+    def settings_version(self) -> int:
+        return int(self._redis.get(_key("settings:version")) or 0)
+
+    def read_settings(self) -> tuple[int, dict[str, str]]:
+        version, data = self._redis.mget([_key("settings:version"), _key("settings")])
+        overrides: dict[str, str] = json.loads(data) if data else {}
+        return int(version or 0), overrides
+
+    def write_settings(self, overrides: dict[str, str]) -> int:
+        keys = [_key("settings"), _key("settings:version")]
+        return int(self._write_settings(keys=keys, args=[json.dumps(overrides)]))
+
+    # Forgetting ----------------------------------------------------------------------------
+
+    def drop_before(self, cutoff: float) -> int:
+        old = set(self._redis.zrangebyscore(_key("jobs:age"), "-inf", f"({cutoff}"))
+        if old:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.delete(*[_job(task_id) for task_id in old])
+            pipe.delete(*[_key("faults:polls:" + task_id) for task_id in old])
+            pipe.zrem(_key("jobs:order"), *old)
+            pipe.zrem(_key("jobs:age"), *old)
+            pipe.hdel(_key("polls"), *old)
+            pipe.hdel(_key("faults:latency"), *old)
+            pipe.execute()
+        self._drop_entries(cutoff, old)
+        for running in self._keys("running:*"):
+            places: dict[str, str] = self._redis.hgetall(running)
+            ended = [token for token, task_id in places.items() if task_id in old]
+            if ended:
+                self._redis.hdel(running, *ended)
+        return len(old)
+
+    def _drop_entries(self, cutoff: float, tasks: set[str]) -> None:
+        """Rewrite the journal without old entries, in one transaction that fails (and is tried
+        again) when a request was journalled meanwhile."""
+        journal = _key("journal")
+        with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(journal)
+                    items = pipe.lrange(journal, 0, -1)
+                    kept = [item for item in items if _kept(item, cutoff, tasks)]
+                    if len(kept) == len(items):
+                        return
+                    pipe.multi()
+                    pipe.delete(journal)
+                    if kept:
+                        pipe.rpush(journal, *kept)
+                    pipe.execute()
+                    return
+                except redis.WatchError:
+                    continue
+
+    def clear(self) -> None:
+        doomed = [key for pattern in FORGOTTEN_ON_CLEAR for key in self._keys(pattern)]
+        pipe = self._redis.pipeline(transaction=True)
+        if doomed:
+            pipe.delete(*doomed)
+        pipe.incr(_key("settings:version"))
+        pipe.execute()
+
+    def _keys(self, pattern: str) -> list[str]:
+        if "*" not in pattern:
+            return [_key(pattern)]
+        return list(self._redis.scan_iter(match=_key(pattern), count=1000))
+
+
+def _key(name: str) -> str:
+    return PREFIX + name
+
+
+def _job(task_id: str) -> str:
+    return _key("job:" + task_id)
+
+
+def _document(data: str) -> Document:
+    document: Document = json.loads(data)
+    return document
+
+
+def _dump_job(job: Job) -> str:
+    return json.dumps(job_document(job))
+
+
+def _load_job(data: str, reads: Any) -> Job:
+    job = job_from_document(json.loads(data))
+    if job.reads != int(reads):
+        object.__setattr__(job, "reads", int(reads))  # a fresh copy nobody else holds yet
+    return job
+
+
+def _kept(item: str, cutoff: float, tasks: set[str]) -> bool:
+    """Tell whether a journal item outlives a retention sweep."""
+    _index, time, task_id, _data = json.loads(item)
+    return bool(time >= cutoff and task_id not in tasks)
