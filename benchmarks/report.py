@@ -77,9 +77,13 @@ def _ratio(ours: float, theirs: float) -> str:
 
 
 def retained(results: list[Measured]) -> str:
-    """Cost per request with few and with many jobs retained."""
-    ours = next((item for item in results if item.extra.get("retained_jobs")), None)
-    if ours is None or ours.submit is None or ours.poll is None:
+    """Cost per request with few and with many jobs retained, for each target measured so."""
+    tables = [_retained(item) for item in results if item.extra.get("retained_jobs")]
+    return "\n\n".join(table for table in tables if table)
+
+
+def _retained(ours: Measured) -> str:
+    if ours.submit is None or ours.poll is None:
         return ""
     extra = ours.extra
     poll, submit = extra["poll_at_retained"], extra["submit_at_retained"]

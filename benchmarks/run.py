@@ -56,7 +56,7 @@ FULL = Plan(
     retained_jobs=100_000,
     inprocess_jobs=100_000,
     inprocess_calls=3_000,
-    fakes=("threaded", "workers-1", "workers-2"),
+    fakes=("threaded", "workers-1", "workers-2", "workers-2-redis"),
     others=True,
     wait_for_idle=True,
 )
@@ -86,13 +86,25 @@ class Measured:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def fake_targets(plan: Plan) -> list[Target]:
+def fake_targets(plan: Plan, redis: tuple[str, int] | None, skipped: list[str]) -> list[Target]:
     every = {
         "threaded": targets.fake("vidu-mock (1 process)"),
         "workers-1": targets.fake("vidu-mock --workers 1", "--workers", "1"),
-        "workers-2": targets.fake("vidu-mock --workers 2", "--workers", "2"),
+        "workers-2": targets.fake("vidu-mock --workers 2", "--workers", "2", retain=True),
     }
-    return [every[name] for name in plan.fakes]
+    if redis is not None:
+        url, pid = redis
+        every["workers-2-redis"] = targets.fake(
+            "vidu-mock --workers 2 --store redis",
+            *("--workers", "2", "--store", url),
+            retain=True,
+            companions=(pid,),
+        )
+    elif "workers-2-redis" in plan.fakes:
+        skipped.append(
+            "the Redis store: redis-server is not installed (apt-get install -y redis-server)"
+        )
+    return [every[name] for name in plan.fakes if name in every]
 
 
 def hello_target() -> Target:
@@ -155,7 +167,7 @@ def _measure_running(running: Running, plan: Plan, wrk: Wrk | None, scratch: Pat
     measured.memory_mb = running.memory_mb()  # the fakes hold the seeded jobs only
     if wrk is not None:
         measured.submit = wrk.submit(running.base, plan.seconds)
-        if plan.retained_jobs and running.target.name.endswith("--workers 2"):
+        if plan.retained_jobs and running.target.retain:
             measured.extra = _retained(running, plan, wrk, ids_file, measured)
     return measured
 
@@ -206,20 +218,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    with tempfile.TemporaryDirectory(prefix="vidu-bench-") as folder:
-        results, skipped = run(plan, Path(folder))
+    with (
+        tempfile.TemporaryDirectory(prefix="vidu-bench-") as folder,
+        targets.redis_server(Path(folder)) as redis,
+    ):
+        results, skipped = run(plan, Path(folder), redis)
     print(report.table(results, skipped, plan.connections))
     if args.json:
         args.json.write_text(json.dumps(report.as_json(results), indent=2), encoding="utf-8")
     return 0
 
 
-def run(plan: Plan, scratch: Path) -> tuple[list[Measured], list[str]]:
+def run(
+    plan: Plan, scratch: Path, redis: tuple[str, int] | None
+) -> tuple[list[Measured], list[str]]:
     skipped: list[str] = []
     wrk = Wrk(scratch, plan.connections) if load.wrk_path() else None
     if wrk is None:
         skipped.append("load figures: wrk is not installed (Debian: apt-get install -y wrk)")
-    chosen = [*fake_targets(plan)]
+    chosen = [*fake_targets(plan, redis, skipped)]
     if plan.others and wrk is not None:
         chosen.append(hello_target())
         chosen += peer_targets(scratch, skipped)

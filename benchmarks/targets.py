@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +35,8 @@ class Target:
     cwd: Path = ROOT
     is_fake: bool = False
     warm_up_submits: bool = False
+    retain: bool = False  # also measure with the store filled to the plan's retained jobs
+    companions: tuple[int, ...] = ()  # processes whose memory counts too (a Redis server)
 
     def argv(self, port: int) -> list[str]:
         return [part.replace("{port}", str(port)) for part in self.command]
@@ -53,8 +58,10 @@ class Running:
         return f"http://127.0.0.1:{self.port}"
 
     def memory_mb(self) -> float:
-        """Proportional set size summed over the process tree: shared pages count once."""
-        return sum(_pss_kb(pid) for pid in _tree(self.process.pid)) / 1024
+        """Proportional set size summed over the process tree (and the target's companions, such
+        as its Redis server): shared pages count once."""
+        pids = [*_tree(self.process.pid), *self.target.companions]
+        return sum(_pss_kb(pid) for pid in pids) / 1024
 
     def stop(self) -> None:
         """Stop the whole process group this run started; kill it if it will not stop."""
@@ -92,13 +99,48 @@ def _busy(window_s: float = 1.0) -> float:
     return 1 - (idle_2 - idle_1) / (total_2 - total_1) if total_2 > total_1 else 0.0
 
 
-def fake(name: str, *flags: str) -> Target:
+def fake(name: str, *flags: str, retain: bool = False, companions: tuple[int, ...] = ()) -> Target:
     """`vidu-mock serve` with these flags; jobs finish at the first poll, so polls answer the
     full document with a video URL."""
     command = (sys.executable, "-m", "mock_server", "serve", "--port", "{port}")
     return Target(
-        name, (*command, "--progression", "instant", *flags), is_fake=True, warm_up_submits=False
+        name,
+        (*command, "--progression", "instant", *flags),
+        is_fake=True,
+        retain=retain,
+        companions=companions,
     )
+
+
+@contextlib.contextmanager
+def redis_server(scratch: Path) -> Iterator[tuple[str, int] | None]:
+    """A throwaway Redis server for the Redis-backed fake: its URL and pid, or None when
+    `redis-server` is not installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield None
+        return
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(scratch)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _answers_ping(port) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        yield f"redis://127.0.0.1:{port}/0", process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=STOP_TIMEOUT_S)
+
+
+def _answers_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 def start(target: Target, scratch: Path) -> Running:

@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from mock_server.testing.controller import ViduMock
 from tests.helpers import Api, make_api
 from tests.plugin_support import FIXTURES, Client, either_fake
-from tests.redis_server import redis_server
-
-DATABASES = itertools.count(1)
+from tests.redis_server import fresh_database, redis_server
 
 
 @pytest.fixture
@@ -43,8 +39,4 @@ def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def redis_url(redis_server_url: str) -> str:
     """The URL of an empty database of that server, a new one for each test."""
-    url = f"{redis_server_url}/{next(DATABASES) % 64}"
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    client.close()
-    return url
+    return fresh_database(redis_server_url)

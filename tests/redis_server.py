@@ -6,6 +6,7 @@ Tests that need it fail (they do not skip) when `CI` is set and the server is no
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -20,6 +21,8 @@ import redis
 
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
+DATABASES = 64
+_next_database = itertools.count(1)
 
 
 def redis_server_binary() -> str:
@@ -46,7 +49,7 @@ def redis_server(folder: Path) -> Iterator[str]:
     binary = redis_server_binary()
     port = free_port()
     command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    command += ["--appendonly", "no", "--dir", str(folder), "--databases", "64"]
+    command += ["--appendonly", "no", "--dir", str(folder), "--databases", str(DATABASES)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}"
     try:
@@ -74,3 +77,12 @@ def wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:
     finally:
         client.close()
     raise AssertionError(f"redis-server did not answer at {url}")
+
+
+def fresh_database(server_url: str) -> str:
+    """The URL of an emptied database of the server, another one each time."""
+    url = f"{server_url}/{next(_next_database) % DATABASES}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url

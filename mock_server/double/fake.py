@@ -9,7 +9,6 @@ settings in force, and checks at each request (`sync`) whether another one chang
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +29,7 @@ from mock_server.wire.schemas import SubmitValidator
 __all__ = ["ClockNotVirtual", "Fake", "default_clock"]
 
 ROOT_SEED = "root_seed"
-SWEEP_INTERVAL_S = 1.0  # how often (wall clock) one process looks for jobs past retention
+SWEEP_INTERVAL_S = 1.0  # how often (on the fake's clock) a process looks for jobs to drop
 
 
 class ClockNotVirtual(Exception):
@@ -125,12 +124,15 @@ class Fake:
         return found if found[0].submitted_at >= self.clock.now() - retention else None
 
     def _sweep(self) -> None:
-        """Drop jobs past retention, looking at most once a second in each process."""
+        """Drop jobs past retention, looking at most once a second (of the fake's clock) in
+        each process."""
         retention = self.settings.retention
-        if not retention or time.monotonic() < self._next_sweep:
+        if not retention:
             return
-        self._next_sweep = time.monotonic() + SWEEP_INTERVAL_S
-        self.store.drop_before(self.clock.now() - retention)
+        now = self.clock.now()
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_INTERVAL_S
+            self.store.drop_before(now - retention)
 
     # Control -----------------------------------------------------------------------------
 
@@ -167,6 +169,7 @@ class Fake:
 
     def journal_entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
         """Journalled requests numbered after `after`, oldest first."""
+        self._sweep()
         return self.journal.entries(after, limit)
 
     def clear_journal(self) -> None:

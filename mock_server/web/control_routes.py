@@ -21,7 +21,10 @@ from mock_server.wire.redaction import REDACTED
 
 __all__ = ["blueprint"]
 
-RESTART_ONLY = ("host", "port", "seed", "clock", "control_token", "workers", "store_path")
+RESTART_ONLY = (
+    *("host", "port", "seed", "clock", "control_token"),
+    *("workers", "threads", "store", "store_path"),
+)
 MAX_SCRIPT_COUNT = 10_000
 
 blueprint = Blueprint("control", __name__)
