@@ -8,6 +8,7 @@ job is lost and no two processes take the same queued script. Values are stored 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -388,7 +389,7 @@ def _retrying(statement: Callable[[], T]) -> T:
 def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
     for pragma in PER_CONNECTION_PRAGMAS:
-        connection.execute(pragma)
+        _retrying(functools.partial(connection.execute, pragma))  # another writer may hold a lock
     return connection
 
 
