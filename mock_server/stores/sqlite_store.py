@@ -30,6 +30,7 @@ LAST_PAUSE_S = 0.001
 MMAP_BYTES = 256 * 1024 * 1024
 SEQUENCE_BLOCK = 64  # sequence numbers a process reserves with one write
 SETTINGS_VERSION = "settings_version"
+JOURNAL_KEEP = "journal_keep"
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS claimed (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value NOT NULL)",
@@ -51,6 +52,11 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS journal (idx INTEGER PRIMARY KEY AUTOINCREMENT, "
     "time REAL NOT NULL, task_id TEXT NOT NULL, data TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, data TEXT NOT NULL)",
+    f"INSERT OR IGNORE INTO counters VALUES ('{JOURNAL_KEEP}', 10000)",
+    # Keep the journal bounded within the appending statement: one write per journalled request.
+    "CREATE TRIGGER IF NOT EXISTS journal_bound AFTER INSERT ON journal BEGIN "
+    "DELETE FROM journal WHERE idx <= NEW.idx - "
+    f"(SELECT value FROM counters WHERE name = '{JOURNAL_KEEP}'); END",
 )
 PER_CONNECTION_PRAGMAS = (
     "PRAGMA synchronous = OFF",  # a fake's state needs no durability across power loss
@@ -76,6 +82,7 @@ class SQLiteStore:
         self._local = threading.local()
         self._sequence_lock = threading.Lock()
         self._block = (-1, 0, 0)  # (owning pid, next number, end of the reserved block)
+        self._journal_keep = -1  # the bound this process last wrote for the journal
         try:
             self._run("PRAGMA journal_mode = WAL")
             for statement in SCHEMA:
@@ -309,13 +316,14 @@ class SQLiteStore:
     # The journal ---------------------------------------------------------------------------
 
     def append_entry(self, entry: Document, time: float, task_id: str, keep: int) -> int:
-        with self._transaction() as db:
-            (index,) = db.execute(
-                "INSERT INTO journal (time, task_id, data) VALUES (?, ?, ?) RETURNING idx",
-                (time, task_id, json.dumps(entry)),
-            ).fetchone()
-            db.execute("DELETE FROM journal WHERE idx <= ?", (index - keep,))
-            return int(index)
+        if keep != self._journal_keep:
+            self._run("UPDATE counters SET value = ? WHERE name = ?", (keep, JOURNAL_KEEP))
+            self._journal_keep = keep
+        (index,) = self._run(
+            "INSERT INTO journal (time, task_id, data) VALUES (?, ?, ?) RETURNING idx",
+            (time, task_id, json.dumps(entry)),
+        )[0]
+        return int(index)
 
     def entries(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Document]]:
         rows = self._run(
