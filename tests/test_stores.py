@@ -372,3 +372,17 @@ def test_a_store_url_that_cannot_be_read_is_refused_naming_the_forms(
 def test_memory_cannot_be_shared_by_worker_processes() -> None:
     with pytest.raises(ValueError, match="store memory keeps the state in one process"):
         Settings.from_strings({"store": "memory", "workers": "2"})
+
+
+def test_without_redis_server_the_redis_tests_fail_under_ci_and_skip_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests import redis_server
+
+    monkeypatch.setattr(redis_server.shutil, "which", lambda _name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y redis-server"):
+        redis_server.redis_server_binary()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
+        redis_server.redis_server_binary()
