@@ -349,6 +349,7 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        self._parse_texts()
         if self.workers < 0 or self.threads < 0:
             raise ValueError("workers and threads must be >= 0")
         for name in CHAOS_PROBABILITIES:
@@ -365,6 +366,18 @@ class Settings:
             raise ValueError("max_body_bytes must be >= 1")
         if self.video_url_ttl < 0:
             raise ValueError("video_url_ttl must be >= 0")
+
+    def _parse_texts(self) -> None:
+        """Read every value given as text the way its flag would, so `Settings(seed="3")` works."""
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            if not isinstance(value, str):
+                continue
+            try:
+                parsed = spec.metadata["parse"](value)
+            except ValueError as exc:
+                raise ValueError(f"{spec.name}: {exc}") from None
+            object.__setattr__(self, spec.name, parsed)
 
     @property
     def virtual_clock(self) -> bool:

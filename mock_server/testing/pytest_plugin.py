@@ -147,9 +147,7 @@ def with_overrides(base: Settings, overrides: Mapping[str, Any]) -> Settings:
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise pytest.UsageError(f"unknown vidu-mock settings {unknown}; see `vidu-mock settings`")
-    texts = {name: value for name, value in overrides.items() if isinstance(value, str)}
-    values = {name: value for name, value in overrides.items() if not isinstance(value, str)}
-    return type(base).from_strings(texts, base=base.replace(**values))
+    return base.replace(**overrides)  # text values are parsed as their flag's
 
 
 def api_key_of(settings: Settings) -> str:
