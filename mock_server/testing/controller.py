@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from mock_server.double import client_checks
+from mock_server.double.client_hints import StalledPolls, stalled_polls
 from mock_server.double.journal import JournalEntry
 from mock_server.wire.paths import ControlPath, RequestKind
 from mock_server.wire.redaction import CONTROL_TOKEN_HEADER
@@ -18,7 +19,7 @@ from mock_server.wire.redaction import CONTROL_TOKEN_HEADER
 if TYPE_CHECKING:
     import responses
 
-__all__ = ["ControlError", "ViduMock"]
+__all__ = ["ControlError", "ViduMock", "stalled_hint"]
 
 DEFAULT_API_KEY = "test-key"
 CONTROL_TIMEOUT_S = 30.0
@@ -73,6 +74,10 @@ class ViduMock:
         """Move the fake's virtual clock forward; return the new time."""
         now: float = self._control("POST", ControlPath.CLOCK_ADVANCE, {"seconds": seconds})["now"]
         return now
+
+    async def advance_async(self, seconds: float) -> float:
+        """Move the virtual clock from async code: an async client's `sleep`."""
+        return self.advance(seconds)
 
     def now(self) -> float:
         """The fake's current time."""
@@ -196,3 +201,19 @@ class ViduMock:
     def assert_downloaded_before_expiry(self, task_id: str | None = None) -> None:
         """Check that every finished video (or this task's) was fetched before its URL expired."""
         client_checks.assert_downloaded_before_expiry(self.requests, task_id)
+
+    # Hints -------------------------------------------------------------------------------
+
+    def hints(self) -> list[str]:
+        """Likely causes of a failing or hanging test, read from the journal (empty: none)."""
+        return [stalled_hint(stall) for stall in stalled_polls(self.requests)]
+
+
+def stalled_hint(stall: StalledPolls) -> str:
+    """Explain the virtual-clock trap for one task and say both ways out of it."""
+    return (
+        f"task {stall.task_id} was polled {stall.count} times but the fake's clock never moved "
+        f"(t={stall.time:.3f}, still {stall.status}): pass `sleep=fake.advance` to the client "
+        "(`fake.advance_async` for an async one), or use "
+        '`@pytest.mark.vidu_mock(clock="real", speed=…)`'
+    )
