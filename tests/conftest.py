@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
 from mock_server.testing.controller import ViduMock
 from tests.helpers import Api, make_api
 from tests.plugin_support import FIXTURES, Client, either_fake
+
+IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 
 
 @pytest.fixture
@@ -25,3 +31,20 @@ def mock(request: pytest.FixtureRequest) -> Iterator[ViduMock]:
 def client(mock: ViduMock) -> Client:
     """A `requests` client of that fake whose every answer is schema-checked."""
     return Client(mock)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def image_host() -> Iterator[str]:
+    """Serve fixtures/images on a free 127.0.0.1 port, as a developer would serve test images."""
+    handler = functools.partial(QuietHandler, directory=str(IMAGES))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

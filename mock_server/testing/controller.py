@@ -18,6 +18,9 @@ from mock_server.wire.redaction import CONTROL_TOKEN_HEADER
 
 if TYPE_CHECKING:
     import responses
+    import respx
+
+    from mock_server.testing.aiohttp_routing import RefusingAioresponses
 
 __all__ = ["ControlError", "ViduMock", "stalled_hint"]
 
@@ -40,13 +43,20 @@ class ViduMock:
         control_token: str = "",
         session: requests.Session | None = None,
         responses_mock: responses.RequestsMock | None = None,
+        respx_router: respx.MockRouter | None = None,
+        aioresponses_mock: RefusingAioresponses | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.control_token = control_token
         self.session = session or requests.Session()
-        #: In-process mode only: the `responses` mock routing calls, to add your own stubs to.
+        # In-process mode only: the mocks routing each client's calls, to add your own stubs to.
+        #: The `responses.RequestsMock` routing `requests`.
         self.responses = responses_mock
+        #: The `respx.MockRouter` routing httpx (None without httpx and respx).
+        self.respx = respx_router
+        #: The `aioresponses` mock routing aiohttp (None without aiohttp and aioresponses).
+        self.aioresponses = aioresponses_mock
 
     def __repr__(self) -> str:
         return f"ViduMock({self.base_url!r})"

@@ -2,8 +2,9 @@
 
 - `vidu_mock`: the fake over real HTTP on a free 127.0.0.1 port. One server runs for the whole
   session; every test gets a fresh fake in it (new jobs, journal, scripts, settings, clock).
-- `vidu_mock_inprocess`: no socket. `requests` calls to `https://api.highwayapi.ai` (see
-  `vidu_mock_inprocess_base_url`) and to its video URLs go into a fresh fake through `responses`.
+- `vidu_mock_inprocess`: no socket. Calls of requests, httpx, aiohttp and urllib to
+  `https://api.highwayapi.ai` (see `vidu_mock_inprocess_base_url`) and to its video URLs go into
+  a fresh fake (`client_routing.py`); a call to any other URL raises `NotRouted`.
 
 Both give a `ViduMock` controller. Settings come from the `vidu_mock_settings` fixture (override
 it) and then from `@pytest.mark.vidu_mock(name=value, ...)` markers, closest marker last. The
@@ -147,12 +148,11 @@ def vidu_mock(
 def vidu_mock_inprocess(
     vidu_mock_settings: Settings, vidu_mock_inprocess_base_url: str, request: pytest.FixtureRequest
 ) -> Iterator[ViduMock]:
-    """The fake inside this process: `requests` calls reach it through `responses`, no socket."""
+    """The fake inside this process: every HTTP client's calls reach it without a socket."""
     import requests
-    import responses
 
+    from mock_server.testing.client_routing import route_every_client
     from mock_server.testing.controller import ViduMock
-    from mock_server.testing.inprocess import InProcessTransport
     from mock_server.web.app import create_app
 
     settings = settings_for_test(request.node, vidu_mock_settings)
@@ -160,17 +160,15 @@ def vidu_mock_inprocess(
         settings = settings.replace(public_base_url=vidu_mock_inprocess_base_url)
     app = create_app(settings)
     urls = [vidu_mock_inprocess_base_url, settings.public_base_url]
-    with (
-        responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
-        InProcessTransport(app, urls, mock),
-        requests.Session() as session,
-    ):
+    with route_every_client(app, urls) as routers, requests.Session() as session:
         controller = ViduMock(
             vidu_mock_inprocess_base_url,
             api_key_of(settings),
             control_token=settings.control_token,
             session=session,
-            responses_mock=mock,
+            responses_mock=routers.responses,
+            respx_router=routers.respx,
+            aioresponses_mock=routers.aioresponses,
         )
         yield used_by(request, controller)
 
