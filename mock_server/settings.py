@@ -146,7 +146,10 @@ CHAOS_PROBABILITIES = (
 
 @dataclass(frozen=True)
 class Settings:
-    """The fake's whole configuration; `create_app(Settings(...))` takes it."""
+    """The fake's whole configuration; `create_app(Settings(...))` takes it.
+
+    Each value may be given as its type or as the text its flag takes: `Settings(seed="3")`.
+    """
 
     host: str = _setting("127.0.0.1", "Interface `vidu-mock serve` binds to.", str)
     port: int = _setting(8080, "Port `vidu-mock serve` binds to (0 picks a free one).", _parse_int)

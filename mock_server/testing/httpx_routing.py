@@ -25,7 +25,7 @@ from mock_server.testing.inprocess import (
     timeout_message,
 )
 
-__all__ = ["HttpxNotRouted", "HttpxRouter"]
+__all__ = ["ASYNC_CALL", "HttpxNotRouted", "HttpxRouter", "RefusingRouter"]
 
 #: True while an async client's request is resolved, so the answer may be awaited.
 ASYNC_CALL: ContextVar[bool] = ContextVar("vidu_mock_async_httpx_call", default=False)
