@@ -11,6 +11,7 @@ from mock_server.domain.clock import Clock, RealClock, VirtualClock
 from mock_server.domain.lifecycle import Outcome
 from mock_server.settings import ClockKind, Progression, Settings
 from mock_server.testing.controller import ControlError, ViduMock
+from mock_server.testing.inprocess import NotRouted
 from mock_server.web.app import create_app
 from mock_server.wire.statuses import TaskStatus
 
@@ -18,6 +19,7 @@ __all__ = [
     "Clock",
     "ClockKind",
     "ControlError",
+    "NotRouted",
     "Outcome",
     "Progression",
     "RealClock",

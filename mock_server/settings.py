@@ -210,7 +210,10 @@ CHAOS_PROBABILITIES = (
 
 @dataclass(frozen=True)
 class Settings:
-    """The fake's whole configuration; `create_app(Settings(...))` takes it."""
+    """The fake's whole configuration; `create_app(Settings(...))` takes it.
+
+    Each value may be given as its type or as the text its flag takes: `Settings(seed="3")`.
+    """
 
     host: str = _setting("127.0.0.1", "Interface `vidu-mock serve` binds to.", str)
     port: int = _setting(8080, "Port `vidu-mock serve` binds to (0 picks a free one).", _parse_int)
@@ -428,6 +431,7 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        self._parse_texts()
         if self.workers < 0 or self.threads < 0:
             raise ValueError("workers and threads must be >= 0")
         if self.store.kind is not StoreKind.AUTO and self.store_path:
@@ -453,6 +457,18 @@ class Settings:
             raise ValueError("max_body_bytes must be >= 1")
         if self.video_url_ttl < 0:
             raise ValueError("video_url_ttl must be >= 0")
+
+    def _parse_texts(self) -> None:
+        """Read every value given as text the way its flag would, so `Settings(seed="3")` works."""
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            if not isinstance(value, str):
+                continue
+            try:
+                parsed = spec.metadata["parse"](value)
+            except ValueError as exc:
+                raise ValueError(f"{spec.name}: {exc}") from None
+            object.__setattr__(self, spec.name, parsed)
 
     @property
     def store_in_force(self) -> StoreLocation:

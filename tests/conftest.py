@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,8 @@ from mock_server.testing.controller import ViduMock
 from tests.helpers import Api, make_api
 from tests.plugin_support import FIXTURES, Client, either_fake
 from tests.redis_server import fresh_database, redis_server
+
+IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 
 
 @pytest.fixture
@@ -40,3 +45,20 @@ def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def redis_url(redis_server_url: str) -> str:
     """The URL of an empty database of that server, a new one for each test."""
     return fresh_database(redis_server_url)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def image_host() -> Iterator[str]:
+    """Serve fixtures/images on a free 127.0.0.1 port, as a developer would serve test images."""
+    handler = functools.partial(QuietHandler, directory=str(IMAGES))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 import base64
-import functools
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from mock_server import Progression, Settings
+from tests.conftest import IMAGES
 from tests.helpers import VALID_BODY, make_api
-
-IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def image_host() -> Iterator[str]:
-    """Serve fixtures/images on a free 127.0.0.1 port, as a developer would serve test images."""
-    handler = functools.partial(QuietHandler, directory=str(IMAGES))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
 
 
 def final_task(image: str, **settings: object) -> dict[str, object]:

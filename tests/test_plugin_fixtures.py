@@ -10,7 +10,7 @@ import requests
 from mock_server.domain.jobs import job_rng, random_uuid
 from mock_server.settings import Settings
 from mock_server.testing.controller import ViduMock
-from mock_server.testing.inprocess import DEFAULT_BASE_URL
+from mock_server.testing.inprocess import DEFAULT_BASE_URL, NotRouted
 from mock_server.testing.pytest_plugin import DEFAULT_SEED, with_overrides
 from tests.helpers import SUBMIT
 from tests.plugin_support import (
@@ -97,10 +97,16 @@ def test_the_inprocess_fixture_answers_on_the_live_base_url(vidu_mock_inprocess)
 def test_the_inprocess_fixture_refuses_other_hosts_instead_of_reaching_the_network(
     vidu_mock_inprocess,
 ) -> None:
-    with pytest.raises(
-        requests.exceptions.ConnectionError, match="Connection refused by Responses"
-    ):
+    with pytest.raises(NotRouted, match=r"does not route GET https://example\.com/ "):
         requests.get("https://example.com/", timeout=5)
+
+
+def test_the_inprocess_fixture_lets_through_what_a_test_allows(
+    vidu_mock_inprocess, image_host
+) -> None:
+    assert vidu_mock_inprocess.responses is not None
+    vidu_mock_inprocess.responses.add_passthru(image_host)
+    assert requests.get(f"{image_host}/landscape.png", timeout=5).content[1:4] == b"PNG"
 
 
 def test_the_inprocess_fixture_lets_a_test_add_its_own_stubs(vidu_mock_inprocess) -> None:

@@ -1,1 +1,1 @@
-"""Driving the fake from tests: the pytest plugin, the controller, the in-process transport."""
+"""Driving the fake from tests: the pytest plugin, the controller, the in-process routing."""

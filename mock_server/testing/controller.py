@@ -11,14 +11,18 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from mock_server.double import client_checks
+from mock_server.double.client_hints import StalledPolls, stalled_polls
 from mock_server.double.journal import JournalEntry
 from mock_server.wire.paths import ControlPath, RequestKind
 from mock_server.wire.redaction import CONTROL_TOKEN_HEADER
 
 if TYPE_CHECKING:
     import responses
+    import respx
 
-__all__ = ["ControlError", "ViduMock"]
+    from mock_server.testing.aiohttp_routing import RefusingAioresponses
+
+__all__ = ["ControlError", "ViduMock", "stalled_hint"]
 
 DEFAULT_API_KEY = "test-key"
 CONTROL_TIMEOUT_S = 30.0
@@ -39,13 +43,20 @@ class ViduMock:
         control_token: str = "",
         session: requests.Session | None = None,
         responses_mock: responses.RequestsMock | None = None,
+        respx_router: respx.MockRouter | None = None,
+        aioresponses_mock: RefusingAioresponses | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.control_token = control_token
         self.session = session or requests.Session()
-        #: In-process mode only: the `responses` mock routing calls, to add your own stubs to.
+        # In-process mode only: the mocks routing each client's calls, to add your own stubs to.
+        #: The `responses.RequestsMock` routing `requests`.
         self.responses = responses_mock
+        #: The `respx.MockRouter` routing httpx (None without httpx and respx).
+        self.respx = respx_router
+        #: The `aioresponses` mock routing aiohttp (None without aiohttp and aioresponses).
+        self.aioresponses = aioresponses_mock
 
     def __repr__(self) -> str:
         return f"ViduMock({self.base_url!r})"
@@ -73,6 +84,10 @@ class ViduMock:
         """Move the fake's virtual clock forward; return the new time."""
         now: float = self._control("POST", ControlPath.CLOCK_ADVANCE, {"seconds": seconds})["now"]
         return now
+
+    async def advance_async(self, seconds: float) -> float:
+        """Move the virtual clock from async code: an async client's `sleep`."""
+        return self.advance(seconds)
 
     def now(self) -> float:
         """The fake's current time."""
@@ -196,3 +211,19 @@ class ViduMock:
     def assert_downloaded_before_expiry(self, task_id: str | None = None) -> None:
         """Check that every finished video (or this task's) was fetched before its URL expired."""
         client_checks.assert_downloaded_before_expiry(self.requests, task_id)
+
+    # Hints -------------------------------------------------------------------------------
+
+    def hints(self) -> list[str]:
+        """Likely causes of a failing or hanging test, read from the journal (empty: none)."""
+        return [stalled_hint(stall) for stall in stalled_polls(self.requests)]
+
+
+def stalled_hint(stall: StalledPolls) -> str:
+    """Explain the virtual-clock trap for one task and say both ways out of it."""
+    return (
+        f"task {stall.task_id} was polled {stall.count} times but the fake's clock never moved "
+        f"(t={stall.time:.3f}, still {stall.status}): pass `sleep=fake.advance` to the client "
+        "(`fake.advance_async` for an async one), or use "
+        '`@pytest.mark.vidu_mock(clock="real", speed=…)`'
+    )

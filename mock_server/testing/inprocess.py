@@ -1,23 +1,21 @@
-"""Serve the fake to `requests` without a socket: `responses` hands each call to the Flask app.
+"""Serve the fake to HTTP clients without a socket: one call into the app, a refusal for the rest.
 
-Every `requests` call to one of the base URLs becomes a Werkzeug test-client call, and the
-app's answer goes back with its status, headers and body intact, so Range, HEAD and streaming
-work as over HTTP. A scripted latency longer than the caller's read timeout raises
-`requests.exceptions.ReadTimeout`, as a real server would cause.
+Each client library has a router (`requests_routing`, `httpx_routing`, `aiohttp_routing`,
+`urllib_routing`) that turns its request into `InProcessApp.call`, a Werkzeug test-client call,
+and the app's `Answer` back into its own response, so status, headers and body arrive intact.
+A call to any other URL raises `NotRouted` before anything is sent: no connection, no DNS lookup.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
-import responses
-from requests import PreparedRequest
 from werkzeug.test import Client
 
 from mock_server.web.journalling import DEFERRED_LATENCY
@@ -25,65 +23,102 @@ from mock_server.web.journalling import DEFERRED_LATENCY
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["DEFAULT_BASE_URL", "InProcessTransport"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "METHODS",
+    "SERVING",
+    "Answer",
+    "InProcessApp",
+    "NotRouted",
+    "late_by",
+    "timeout_message",
+]
 
 DEFAULT_BASE_URL = "https://api.highwayapi.ai"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
-Answer = tuple[int, Mapping[str, str], bytes]
+#: True while the app answers a routed call: what the fake itself fetches then (input images,
+#: with `fetch_images`) is the fake's own business, not a call of the client under test.
+SERVING: ContextVar[bool] = ContextVar("vidu_mock_serving", default=False)
 
 
-class InProcessTransport:
-    """Route `requests` calls for some base URLs into one WSGI app, through a `responses` mock."""
+class NotRouted(AssertionError):
+    """A client called a URL the in-process fake does not answer; nothing was sent."""
 
-    def __init__(
-        self,
-        app: WSGIApplication,
-        base_urls: Sequence[str],
-        mock: responses.RequestsMock | None = None,
-    ) -> None:
-        self.app = app
+
+@dataclass(frozen=True)
+class Answer:
+    """The app's answer to one call, and how many wall-clock seconds late it is due."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    latency: float = 0.0
+
+    @property
+    def reason(self) -> str:
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return ""
+
+    def header(self, name: str) -> str:
+        """The first value of a header, or ""."""
+        return next((value for key, value in self.headers if key.lower() == name.lower()), "")
+
+
+class InProcessApp:
+    """One WSGI app answering on some base URLs and every URL under them."""
+
+    def __init__(self, app: WSGIApplication, base_urls: Sequence[str]) -> None:
         self.client = Client(app)
         self.base_urls = tuple(dict.fromkeys(url.rstrip("/") for url in base_urls if url))
-        self.mock = mock or responses.RequestsMock(assert_all_requests_are_fired=False)
-        self._owns_mock = mock is None
+        bases = "|".join(re.escape(base) for base in self.base_urls)
+        self.pattern = re.compile(rf"(?:{bases})(?:[/?#].*)?\Z", re.DOTALL)
 
-    def __enter__(self) -> InProcessTransport:
-        if self._owns_mock:
-            self.mock.start()
-        for base in self.base_urls:
-            pattern = re.compile(re.escape(base) + r"(?:[/?#].*)?\Z", re.DOTALL)
-            for method in METHODS:
-                self.mock.add_callback(method, pattern, callback=self.answer, content_type=None)
-        return self
+    def routes(self, url: str) -> bool:
+        """Tell whether the app answers this URL."""
+        return self.pattern.match(url) is not None
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._owns_mock:
-            self.mock.stop()
-            self.mock.reset()
-
-    def answer(self, prepared: PreparedRequest) -> Answer:
-        """Run one request through the app and give `responses` the app's answer."""
-        base, path, query = self._split(prepared.url or "")
+    def call(
+        self, method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes
+    ) -> Answer:
+        """Run one request through the app; the answer notes any latency the fake asked for."""
+        base, path, query = self._split(url)
         latencies: list[float] = []
-        response = self.client.open(
-            path,
-            method=prepared.method or "GET",
-            base_url=base,
-            query_string=query,
-            headers=list(prepared.headers.items()),
-            data=_body(prepared.body),
-            environ_overrides={DEFERRED_LATENCY: latencies},
+        serving = SERVING.set(True)
+        try:
+            response = self.client.open(
+                path,
+                method=method.upper(),
+                base_url=base,
+                query_string=query,
+                headers=list(headers),
+                data=body,
+                environ_overrides={DEFERRED_LATENCY: latencies},
+            )
+        finally:
+            SERVING.reset(serving)
+        return Answer(
+            response.status_code,
+            list(response.headers.items()),
+            response.get_data(),
+            sum(latencies),
         )
-        _wait(sum(latencies), _read_timeout(prepared), prepared)
-        # Multi-valued headers are legal; responses extends its header dict from this list.
-        headers: Any = list(response.headers.items())
-        return response.status_code, headers, response.get_data()
+
+    def refusal(self, client: str, method: str, url: str, stub: str = "") -> NotRouted:
+        """The error for a call the app does not answer: the URL, and the ways to route it."""
+        ways = [
+            "point the client at `fake.base_url`",
+            "override the `vidu_mock_inprocess_base_url` fixture to move the fake there",
+        ]
+        if stub:
+            ways.append(f"stub it with `{stub}`")
+        return NotRouted(
+            f"vidu_mock_inprocess does not route {method.upper()} {url} ({client}), so nothing "
+            f"was sent: the fake answers only URLs under {' and '.join(self.base_urls)}. "
+            f"To route it, {', or '.join(ways)}."
+        )
 
     def _split(self, url: str) -> tuple[str, str, str]:
         """Split a URL into the base it matched (a path there becomes SCRIPT_NAME), path, query."""
@@ -92,32 +127,13 @@ class InProcessTransport:
         return base or url, parts.path or "/", parts.query
 
 
-def _body(body: Any) -> bytes:
-    if body is None:
-        return b""
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, bytes):
-        return body
-    return b"".join(chunk.encode() if isinstance(chunk, str) else chunk for chunk in body)
+def late_by(answer: Answer, timeout: float | None) -> tuple[float, bool]:
+    """How long a client waits for a late answer, and whether its read timeout fires first."""
+    if timeout is not None and answer.latency > timeout:
+        return timeout, True
+    return answer.latency, False
 
 
-def _read_timeout(prepared: PreparedRequest) -> float | None:
-    """The read timeout the caller gave `requests` (responses keeps the call's arguments)."""
-    timeout = getattr(prepared, "req_kwargs", {}).get("timeout")
-    if isinstance(timeout, tuple):
-        timeout = timeout[1]
-    return None if timeout is None else float(timeout)
-
-
-def _wait(latency: float, timeout: float | None, prepared: PreparedRequest) -> None:
-    """Wait as a client of a slow server would: the latency, or until its timeout fires."""
-    if latency <= 0:
-        return
-    if timeout is not None and latency > timeout:
-        time.sleep(timeout)
-        raise requests.exceptions.ReadTimeout(
-            f"read timed out after {timeout:g} s (the fake answered {latency:g} s late)",
-            request=prepared,
-        )
-    time.sleep(latency)
+def timeout_message(answer: Answer, timeout: float) -> str:
+    """What a client's read timeout says about a late answer."""
+    return f"read timed out after {timeout:g} s (the fake answered {answer.latency:g} s late)"

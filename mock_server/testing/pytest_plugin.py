@@ -2,16 +2,19 @@
 
 - `vidu_mock`: the fake over real HTTP on a free 127.0.0.1 port. One server runs for the whole
   session; every test gets a fresh fake in it (new jobs, journal, scripts, settings, clock).
-- `vidu_mock_inprocess`: no socket. `requests` calls to `https://api.highwayapi.ai` (see
-  `vidu_mock_inprocess_base_url`) and to its video URLs go into a fresh fake through `responses`.
+- `vidu_mock_inprocess`: no socket. Calls of requests, httpx, aiohttp and urllib to
+  `https://api.highwayapi.ai` (see `vidu_mock_inprocess_base_url`) and to its video URLs go into
+  a fresh fake (`client_routing.py`); a call to any other URL raises `NotRouted`.
 
 Both give a `ViduMock` controller. Settings come from the `vidu_mock_settings` fixture (override
-it) and then from `@pytest.mark.vidu_mock(name=value, ...)` markers, closest marker last.
+it) and then from `@pytest.mark.vidu_mock(name=value, ...)` markers, closest marker last. The
+report of a failed (or interrupted) test ends with the fake's hints, such as a client polling
+while the virtual clock stands still.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -22,10 +25,16 @@ if TYPE_CHECKING:
     from mock_server.testing.controller import ViduMock
 
 __all__ = [
+    "CONTROLLERS",
     "DEFAULT_SEED",
+    "HINTS_SECTION",
     "api_key_of",
+    "hints_of",
     "pytest_configure",
+    "pytest_runtest_call",
+    "pytest_runtest_makereport",
     "settings_for_test",
+    "used_by",
     "vidu_mock",
     "vidu_mock_inprocess",
     "vidu_mock_inprocess_base_url",
@@ -37,6 +46,9 @@ __all__ = [
 
 MARKER = "vidu_mock"
 DEFAULT_SEED = 0
+HINTS_SECTION = "vidu-mock hints"
+#: The controllers a test's fixtures handed out, for the hints of its failure report.
+CONTROLLERS = pytest.StashKey[list["ViduMock"]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,6 +57,39 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(**settings): settings of the vidu-mock fake for this test, "
         'e.g. progression="instant", seed=3, chaos_task_failed=0.5',
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Add the fake's hints to the report of a failed test."""
+    report = yield
+    if report.when == "call" and report.failed and (hints := hints_of(item)):
+        report.sections.append((HINTS_SECTION, "\n".join(hints)))
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Say the fake's hints when a hanging test is interrupted (Ctrl-C)."""
+    try:
+        return (yield)
+    except KeyboardInterrupt as interrupt:
+        for hint in hints_of(item):
+            interrupt.add_note(f"{HINTS_SECTION}: {hint}")
+        raise
+
+
+def hints_of(item: pytest.Item) -> list[str]:
+    """The hints of every fake the test used."""
+    hints: list[str] = []
+    for controller in item.stash.get(CONTROLLERS, []):
+        try:
+            hints += controller.hints()
+        except Exception:  # a hint must never hide the failure it would explain
+            continue
+    return hints
 
 
 @pytest.fixture
@@ -88,12 +133,13 @@ def vidu_mock(
     vidu_mock_server.serve(create_app(settings))
     try:
         with requests.Session() as session:
-            yield ViduMock(
+            controller = ViduMock(
                 vidu_mock_server.base_url,
                 api_key_of(settings),
                 control_token=settings.control_token,
                 session=session,
             )
+            yield used_by(request, controller)
     finally:
         vidu_mock_server.serve(None)
 
@@ -102,12 +148,11 @@ def vidu_mock(
 def vidu_mock_inprocess(
     vidu_mock_settings: Settings, vidu_mock_inprocess_base_url: str, request: pytest.FixtureRequest
 ) -> Iterator[ViduMock]:
-    """The fake inside this process: `requests` calls reach it through `responses`, no socket."""
+    """The fake inside this process: every HTTP client's calls reach it without a socket."""
     import requests
-    import responses
 
+    from mock_server.testing.client_routing import route_every_client
     from mock_server.testing.controller import ViduMock
-    from mock_server.testing.inprocess import InProcessTransport
     from mock_server.web.app import create_app
 
     settings = settings_for_test(request.node, vidu_mock_settings)
@@ -115,18 +160,23 @@ def vidu_mock_inprocess(
         settings = settings.replace(public_base_url=vidu_mock_inprocess_base_url)
     app = create_app(settings)
     urls = [vidu_mock_inprocess_base_url, settings.public_base_url]
-    with (
-        responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
-        InProcessTransport(app, urls, mock),
-        requests.Session() as session,
-    ):
-        yield ViduMock(
+    with route_every_client(app, urls) as routers, requests.Session() as session:
+        controller = ViduMock(
             vidu_mock_inprocess_base_url,
             api_key_of(settings),
             control_token=settings.control_token,
             session=session,
-            responses_mock=mock,
+            responses_mock=routers.responses,
+            respx_router=routers.respx,
+            aioresponses_mock=routers.aioresponses,
         )
+        yield used_by(request, controller)
+
+
+def used_by(request: pytest.FixtureRequest, controller: ViduMock) -> ViduMock:
+    """Remember that the requesting test uses this fake, for the hints of its report."""
+    request.node.stash.setdefault(CONTROLLERS, []).append(controller)
+    return controller
 
 
 def settings_for_test(node: pytest.Item, base: Settings) -> Settings:
@@ -147,9 +197,7 @@ def with_overrides(base: Settings, overrides: Mapping[str, Any]) -> Settings:
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise pytest.UsageError(f"unknown vidu-mock settings {unknown}; see `vidu-mock settings`")
-    texts = {name: value for name, value in overrides.items() if isinstance(value, str)}
-    values = {name: value for name, value in overrides.items() if not isinstance(value, str)}
-    return type(base).from_strings(texts, base=base.replace(**values))
+    return base.replace(**overrides)  # text values are parsed as their flag's
 
 
 def api_key_of(settings: Settings) -> str:

@@ -1,0 +1,182 @@
+"""Serve the fake to aiohttp clients without a socket: aioresponses intercepts, the app answers.
+
+aioresponses stands in for `ClientSession._request` (it merges the session's headers, base URL
+and params, honours `raise_for_status`, and keeps a test's own stubs: `fake.aioresponses.get`).
+A call for the fake's base URLs is answered by the app as a `RoutedResponse`, built here rather
+than by aioresponses 0.7.9, which cannot give aiohttp 3.14 a response
+(pnuckowski/aioresponses#289) nor hold a body over 128 KiB (a video). A scripted latency longer
+than the request's timeout raises `aiohttp.ServerTimeoutError`; any other URL, unless stubbed,
+raises `NotRouted`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from types import SimpleNamespace, TracebackType
+from typing import Any
+
+from aiohttp import (
+    ClientResponse,
+    ClientTimeout,
+    FormData,
+    RequestInfo,
+    ServerTimeoutError,
+    StreamReader,
+    payload,
+)
+from aiohttp.client_proto import ResponseHandler
+from aiohttp.helpers import TimerNoop
+from aioresponses import aioresponses
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from mock_server.testing.inprocess import (
+    Answer,
+    InProcessApp,
+    NotRouted,
+    late_by,
+    timeout_message,
+)
+
+__all__ = ["AiohttpRouter", "RefusingAioresponses", "RoutedResponse"]
+
+Headers = list[tuple[str, str]]
+RESPONSE_PARAMETERS = inspect.signature(ClientResponse.__init__).parameters
+
+
+class AiohttpRouter:
+    """Route aiohttp calls for the app's base URLs into it; refuse the others."""
+
+    def __init__(self, app: InProcessApp) -> None:
+        self.app = app
+        self.mock = RefusingAioresponses()
+        self.mock.answer = self.answer
+        self.mock.refuse = self._refuse
+
+    def __enter__(self) -> AiohttpRouter:
+        self.mock.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.mock.stop()
+
+    async def answer(self, method: str, url: URL, call: dict[str, Any]) -> ClientResponse | None:
+        """Run one `ClientSession` request through the app (`call` holds its arguments)."""
+        if not self.app.routes(str(url)):
+            return None
+        headers, body = await _request(call)
+        answer = self.app.call(method, str(url), headers, body)
+        seconds, timed_out = late_by(answer, _timeout(call.get("timeout")))
+        await asyncio.sleep(seconds)
+        if timed_out:
+            raise ServerTimeoutError(timeout_message(answer, seconds))
+        return RoutedResponse.of(method, url, headers, answer)
+
+    def _refuse(self, method: str, url: URL) -> NotRouted:
+        stub = f'fake.aioresponses.get("{url}", body=b"...")'
+        return self.app.refusal("aiohttp", method, str(url), stub)
+
+
+class RefusingAioresponses(aioresponses):
+    """aioresponses asking `answer` first, then a test's stubs, and raising `refuse` after."""
+
+    answer: Callable[[str, URL, dict[str, Any]], Awaitable[ClientResponse | None]]
+    refuse: Callable[[str, URL], NotRouted]
+
+    async def match(
+        self, method: str, url: URL, allow_redirects: bool = True, **kwargs: Any
+    ) -> ClientResponse:
+        response = await self.answer(method, url, kwargs)
+        if response is None:
+            response = await super().match(method, url, allow_redirects, **kwargs)
+        if response is None:
+            raise self.refuse(method, url)
+        return response
+
+    def add(self, url: Any, method: str = "GET", **stub: Any) -> None:  # type: ignore[override]
+        """Add a test's own stub; its answer is a `RoutedResponse` unless it names a class."""
+        stub.setdefault("response_class", RoutedResponse)
+        super().add(url, method, **stub)
+
+
+class RoutedResponse(ClientResponse):
+    """A `ClientResponse` for an answer made in this process: nothing was streamed."""
+
+    def __init__(self, method: str, url: URL, **parts: Any) -> None:
+        if "stream_writer" in RESPONSE_PARAMETERS:  # aiohttp >= 3.14
+            parts.setdefault("stream_writer", SimpleNamespace(output_size=0))
+        super().__init__(method, url, **parts)
+
+    @classmethod
+    def of(cls, method: str, url: URL, sent: Headers, answer: Answer) -> RoutedResponse:
+        """The response aiohttp would have read for this answer, whatever its size."""
+        loop = asyncio.get_running_loop()
+        session: Any = None
+        response = cls(
+            method,
+            url,
+            writer=None,
+            continue100=None,
+            timer=TimerNoop(),
+            request_info=RequestInfo(url, method, CIMultiDictProxy(CIMultiDict(sent)), url),
+            traces=[],
+            loop=loop,
+            session=session,
+        )
+        headers = CIMultiDict(answer.headers)
+        response._headers = CIMultiDictProxy(headers)
+        response._raw_headers = tuple((k.encode(), v.encode()) for k, v in answer.headers)
+        response._raw_cookie_headers = tuple(headers.getall("Set-Cookie", ())) or None
+        response.status, response.reason = answer.status, answer.reason
+        response.content = _stream(answer.body, loop)
+        return response
+
+
+def _stream(body: bytes, loop: asyncio.AbstractEventLoop) -> StreamReader:
+    """A finished body stream, its buffer limit above the body so it never pauses."""
+    stream = StreamReader(ResponseHandler(loop), limit=max(2**16, len(body)), loop=loop)
+    stream.feed_data(body)
+    stream.feed_eof()
+    return stream
+
+
+async def _request(call: dict[str, Any]) -> tuple[Headers, bytes]:
+    """The headers and body aiohttp would send for these `ClientSession.request` arguments."""
+    headers: CIMultiDict[str] = CIMultiDict(call.get("headers") or {})
+    content = _payload(call)
+    if content is None:
+        return list(headers.items()), b""
+    if content.content_type and "Content-Type" not in headers:
+        headers["Content-Type"] = content.content_type
+    return list(headers.items()), await content.as_bytes()
+
+
+def _payload(call: dict[str, Any]) -> payload.Payload | None:
+    """Encode `json=` or `data=` as aiohttp does (a dict as a form, str and bytes as they are)."""
+    if call.get("json") is not None:
+        return payload.JsonPayload(call["json"])
+    data = call.get("data")
+    if data is None:
+        return None
+    if isinstance(data, FormData):
+        return data()
+    try:
+        return payload.PAYLOAD_REGISTRY.get(data, disposition=None)
+    except payload.LookupError:
+        return FormData(data)()
+
+
+def _timeout(timeout: Any) -> float | None:
+    """The read timeout of a request: its `ClientTimeout`'s, or a number of seconds."""
+    if isinstance(timeout, ClientTimeout):
+        return timeout.sock_read or timeout.total
+    if isinstance(timeout, int | float):
+        return float(timeout)
+    return None

@@ -1,0 +1,116 @@
+"""Serve the fake to httpx clients, sync and async, without a socket, through a respx router.
+
+A scripted latency longer than the request's read timeout raises `httpx.ReadTimeout`. A call to
+any other URL raises `NotRouted`, unless the test stubbed it (`fake.respx.get(...)`) or another
+respx router active in the test answers it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from types import TracebackType
+
+import anyio
+import httpx
+import respx
+from respx.models import AllMockedAssertionError, ResolvedRoute
+
+from mock_server.testing.inprocess import (
+    Answer,
+    InProcessApp,
+    NotRouted,
+    late_by,
+    timeout_message,
+)
+
+__all__ = ["ASYNC_CALL", "HttpxNotRouted", "HttpxRouter", "RefusingRouter"]
+
+#: True while an async client's request is resolved, so the answer may be awaited.
+ASYNC_CALL: ContextVar[bool] = ContextVar("vidu_mock_async_httpx_call", default=False)
+
+
+class HttpxNotRouted(NotRouted, AllMockedAssertionError):
+    """`NotRouted` for httpx; as a respx "not mocked" error, other routers still get their turn."""
+
+
+class HttpxRouter:
+    """Route httpx calls for the app's base URLs into it; refuse the others."""
+
+    def __init__(self, app: InProcessApp) -> None:
+        self.app = app
+        self.router = RefusingRouter(assert_all_called=False)
+        self.router.refuse = self._refuse
+        self.router.route(name="vidu-mock").mock(side_effect=self.answer)
+
+    def __enter__(self) -> HttpxRouter:
+        self.router.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.router.stop(quiet=True)
+
+    def answer(self, request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response] | None:
+        """Run a request for the app through it; None lets other routes try the rest."""
+        url = str(request.url)
+        if not self.app.routes(url):
+            return None
+        answer = self.app.call(request.method, url, request.headers.multi_items(), request.content)
+        if ASYNC_CALL.get():
+            return _answered_async(answer, request)
+        seconds, timed_out = late_by(answer, _read_timeout(request))
+        time.sleep(seconds)
+        return _response(answer, request, seconds if timed_out else None)
+
+    def _refuse(self, request: httpx.Request) -> NotRouted:
+        url = str(request.url)
+        stub = f'fake.respx.get("{url}").respond(200, content=b"...")'
+        return HttpxNotRouted(str(self.app.refusal("httpx", request.method, url, stub)))
+
+
+class RefusingRouter(respx.MockRouter):
+    """A respx router raising `refuse(request)` for a call none of its routes answers."""
+
+    refuse: Callable[[httpx.Request], NotRouted]
+
+    def resolve(self, request: httpx.Request) -> ResolvedRoute:
+        try:
+            return super().resolve(request)
+        except AllMockedAssertionError:
+            raise self.refuse(request) from None
+
+    async def aresolve(self, request: httpx.Request) -> ResolvedRoute:
+        async_call = ASYNC_CALL.set(True)
+        try:
+            return await super().aresolve(request)
+        except AllMockedAssertionError:
+            raise self.refuse(request) from None
+        finally:
+            ASYNC_CALL.reset(async_call)
+
+
+async def _answered_async(answer: Answer, request: httpx.Request) -> httpx.Response:
+    """Wait for a late answer without blocking the event loop."""
+    seconds, timed_out = late_by(answer, _read_timeout(request))
+    await anyio.sleep(seconds)
+    return _response(answer, request, seconds if timed_out else None)
+
+
+def _response(answer: Answer, request: httpx.Request, timed_out: float | None) -> httpx.Response:
+    if timed_out is not None:
+        raise httpx.ReadTimeout(timeout_message(answer, timed_out), request=request)
+    return httpx.Response(
+        answer.status, headers=answer.headers, content=answer.body, request=request
+    )
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    """The read timeout the client set on this request (None: none)."""
+    read = request.extensions.get("timeout", {}).get("read")
+    return None if read is None else float(read)

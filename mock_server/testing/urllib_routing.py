@@ -1,0 +1,107 @@
+"""Serve the fake to `urllib.request` without a socket, by standing in for its HTTP handlers.
+
+Every opener's HTTP and HTTPS handler (`urlopen`'s and those of `build_opener`) hands a call for
+the fake's base URLs to the app and answers as urllib's own HTTP response would (non-2xx
+statuses become `HTTPError` the usual way). A scripted latency longer than the call's timeout
+raises `URLError(TimeoutError)`. Any other URL raises `NotRouted`: urllib has no stubbing
+library, so only the fake answers. Requests the fake itself makes while it answers (input
+images, with `fetch_images`) go out as usual.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import time
+import urllib.error
+import urllib.request
+import urllib.response
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+from unittest import mock
+
+from mock_server.testing.inprocess import (
+    SERVING,
+    Answer,
+    InProcessApp,
+    late_by,
+    timeout_message,
+)
+
+__all__ = ["RoutedResponse", "UrllibRouter"]
+
+Handler = urllib.request.AbstractHTTPHandler
+DoOpen = Callable[..., Any]
+
+
+class UrllibRouter:
+    """Route urllib's HTTP(S) calls for the app's base URLs into it; refuse the others."""
+
+    def __init__(self, app: InProcessApp) -> None:
+        self.app = app
+        self._patch = mock.patch.object(Handler, "do_open", self._stand_in(Handler.do_open))
+
+    def __enter__(self) -> UrllibRouter:
+        self._patch.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._patch.stop()
+
+    def _stand_in(self, do_open: DoOpen) -> DoOpen:
+        def open_in_process(
+            handler: Handler, connection: type, request: urllib.request.Request, **args: Any
+        ) -> Any:
+            if SERVING.get():
+                return do_open(handler, connection, request, **args)
+            return self.answer(request)
+
+        return open_in_process
+
+    def answer(self, request: urllib.request.Request) -> RoutedResponse:
+        """Run one call through the app, or refuse it."""
+        method, url = request.get_method(), request.full_url
+        if not self.app.routes(url):
+            raise self.app.refusal("urllib", method, url)
+        headers = {**request.headers, **request.unredirected_hdrs}
+        answer = self.app.call(method, url, headers.items(), _body(request.data))
+        seconds, timed_out = late_by(answer, _timeout(request))
+        time.sleep(seconds)
+        if timed_out:
+            raise urllib.error.URLError(TimeoutError(timeout_message(answer, seconds)))
+        return RoutedResponse(answer, url)
+
+
+class RoutedResponse(urllib.response.addinfourl):
+    """An answer of the fake, shaped as the response urllib's HTTP handler returns."""
+
+    def __init__(self, answer: Answer, url: str) -> None:
+        headers = http.client.HTTPMessage()
+        for name, value in answer.headers:
+            headers[name] = value
+        super().__init__(io.BytesIO(answer.body), headers, url, answer.status)
+        self.reason = self.msg = answer.reason
+
+    def getheader(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name, default)
+
+
+def _body(data: Any) -> bytes:
+    if data is None:
+        return b""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    if hasattr(data, "read"):
+        return bytes(data.read())
+    return b"".join(bytes(chunk) for chunk in data)
+
+
+def _timeout(request: urllib.request.Request) -> float | None:
+    timeout = getattr(request, "timeout", None)
+    return float(timeout) if isinstance(timeout, int | float) else None

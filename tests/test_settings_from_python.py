@@ -1,0 +1,67 @@
+"""`Settings(...)` built from Python takes each value as its type or as the text its flag takes."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_server import ClockKind, Progression, Settings, create_app
+from mock_server.settings import ProgressionKind, settings_fields, to_text
+from tests.helpers import AUTH, RESULT, SUBMIT, VALID_BODY, check_response
+
+
+def test_settings_accept_the_text_a_cli_flag_takes() -> None:
+    settings = Settings(
+        progression="instant",
+        clock="virtual",
+        api_keys="a,b",
+        seed="3",
+        accept_bare_key="yes",
+        speed="2.5",
+        rate_limit_rpm="7",
+        chaos_stuck="0.25",
+    )
+    assert settings.progression == Progression(ProgressionKind.INSTANT)
+    assert settings.clock is ClockKind.VIRTUAL
+    assert settings.api_keys == ("a", "b")
+    assert (settings.seed, settings.accept_bare_key, settings.speed) == (3, True, 2.5)
+    assert (settings.rate_limit_rpm, settings.chaos_stuck) == (7, 0.25)
+
+
+def test_every_default_written_as_text_reads_back_as_the_default() -> None:
+    texts = {spec.name: to_text(spec.default) for spec in settings_fields()}
+    assert Settings(**texts) == Settings()
+
+
+def test_typed_values_are_kept_as_given() -> None:
+    progression = Progression(ProgressionKind.POLLS, 2)
+    settings = Settings(progression=progression, seed=5, api_keys=("k",), host="0.0.0.0")
+    assert settings.progression is progression
+    assert (settings.seed, settings.api_keys, settings.host) == (5, ("k",), "0.0.0.0")
+
+
+def test_replace_also_takes_text() -> None:
+    assert Settings().replace(progression="polls:3").progression.reads_per_stage == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("progression", "soon", "progression: unknown progression 'soon'"),
+        ("seed", "three", "seed: invalid literal"),
+        ("unknown_fields", "drop", "unknown_fields: expected one of ignore, reject"),
+        ("chaos_stuck", "2", "chaos_stuck: expected a probability"),
+        ("missing_key_status", "404", "missing_key_status: expected one of 400, 403"),
+    ],
+)
+def test_a_text_that_does_not_parse_names_the_setting(name: str, text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings(**{name: text})
+
+
+def test_a_fake_built_from_text_settings_behaves_as_configured() -> None:
+    client = create_app(Settings(progression="instant", api_keys="test-key")).test_client()
+    submitted = client.post(SUBMIT, json=VALID_BODY, headers=AUTH)
+    check_response(SUBMIT, submitted)
+    polled = client.get(RESULT, query_string={"task_id": submitted.json["task_id"]}, headers=AUTH)
+    check_response(RESULT, polled)
+    assert polled.json["task"]["status"] == "TASK_STATUS_SUCCEED"
