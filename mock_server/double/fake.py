@@ -6,7 +6,9 @@ submit and read; the control API to move the clock, script outcomes, read the jo
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mock_server.domain.clock import Clock, RealClock, VirtualClock
@@ -21,8 +23,18 @@ from mock_server.double.scripts import Script
 from mock_server.settings import Settings
 from mock_server.wire.paths import RequestKind
 from mock_server.wire.schemas import SubmitValidator
+from mock_server.wire.statuses import TaskStatus
 
-__all__ = ["ClockNotVirtual", "Fake", "default_clock", "default_store"]
+__all__ = [
+    "ClockNotVirtual",
+    "Fake",
+    "InvalidCursor",
+    "JobDetail",
+    "JobPage",
+    "JournalPage",
+    "default_clock",
+    "default_store",
+]
 
 
 class ClockNotVirtual(Exception):
@@ -120,6 +132,79 @@ class Fake:
         self.journal.clear()
         self.faults.clear()
         self.quotas.clear()
+
+    # Listing: GET /_mock/jobs, GET /_mock/jobs/<id>, GET /_mock/journal, the dashboard -----
+    # Written over the store's present API (`jobs()`) and the journal's `entries()`; a store
+    # that pages by itself can answer the same questions behind these same methods. A cursor
+    # counts the jobs, oldest first, that the next page may still show.
+
+    def list_jobs(
+        self, status: TaskStatus | None = None, limit: int = 50, cursor: str | None = None
+    ) -> JobPage:
+        """The newest jobs first (of one status, if given), at most `limit`, from `cursor` on."""
+        jobs = list(self.store.jobs())
+        end = len(jobs) if cursor is None else _cursor_position(cursor, len(jobs))
+        page: list[tuple[Job, Snapshot]] = []
+        for position in range(end - 1, -1, -1):
+            snapshot = self.backend.snapshot(jobs[position])
+            if status is not None and snapshot.status is not status:
+                continue
+            if len(page) == limit:
+                return JobPage(page, str(position + 1), len(jobs))
+            page.append((jobs[position], snapshot))
+        return JobPage(page, None, len(jobs))
+
+    def job_detail(self, task_id: str) -> JobDetail | None:
+        """A job and what is scripted for its polls, without counting a read (None: unknown)."""
+        found = self.peek(task_id)
+        if found is None:
+            return None
+        return JobDetail(found[0], found[1], self.pending_scripts()["tasks"].get(task_id))
+
+    def journal_page(self, after: int = 0, limit: int | None = None) -> JournalPage:
+        """Entries numbered after `after`, oldest first; with `limit`, only the latest ones."""
+        entries = self.journal.entries()
+        latest = entries[-1].index if entries else 0
+        newer = entries[bisect.bisect_right(entries, after, key=lambda entry: entry.index) :]
+        if limit is not None:
+            newer = newer[max(len(newer) - limit, 0) :] if limit else []
+        return JournalPage(newer, latest)
+
+
+class InvalidCursor(ValueError):
+    """A cursor this fake did not hand out."""
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """Jobs newest first, each with where it stands now, and the cursor of the next page."""
+
+    jobs: list[tuple[Job, Snapshot]]
+    next_cursor: str | None
+    total: int
+
+
+@dataclass(frozen=True)
+class JobDetail:
+    """One job, where it stands now, and what is still scripted for its polls."""
+
+    job: Job
+    snapshot: Snapshot
+    poll_scripts: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    """Journal entries oldest first, and the index of the latest entry kept."""
+
+    entries: list[JournalEntry]
+    latest: int
+
+
+def _cursor_position(cursor: str, count: int) -> int:
+    if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > count:
+        raise InvalidCursor(f"unknown cursor {cursor!r}; pass back a next_cursor of this fake")
+    return int(cursor)
 
 
 def default_store(settings: Settings) -> JobStore:
