@@ -33,6 +33,8 @@ RESTART_ONLY = (
     "control_token",
     "workers",
     "store_path",
+    "log_format",
+    "quiet",
 )
 MAX_SCRIPT_COUNT = 10_000
 DEFAULT_JOB_LIMIT = 50
