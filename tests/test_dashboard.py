@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,10 @@ JOURNAL = """return [...document.querySelectorAll('#journal-body tr')].map((row)
 VIDEO = """const video = document.querySelector('#detail-video video');
 return video && video.readyState >= 1
   ? {width: video.videoWidth, height: video.videoHeight, duration: video.duration} : null"""
+
+LOADED = """const video = document.querySelector('#detail-video video');
+return Boolean(video && video.readyState === 4 && video.networkState === 1)"""
+CONTROLS_SETTLE_S = 2.0  # Chrome's media controls fade their loading spinner out
 
 
 def browser_paths() -> tuple[str, str]:
@@ -382,12 +387,14 @@ def test_the_screenshot_shows_jobs_in_every_state_a_video_and_the_journal(
     vidu_mock.fail_next("image download failed", stage="queued")
     page.wait(lambda: len(page.rows()) == 6, "six jobs")
     page.open_job(done)
-    page.wait(lambda: page.driver.execute_script(VIDEO), "the video")
+    page.wait(lambda: page.driver.execute_script(LOADED), "the whole video")
     page.click('#journal-body tr[data-status="400"]')
+    target = os.environ.get(SCREENSHOT_ENV)
+    if target:
+        time.sleep(CONTROLS_SETTLE_S)
     path = tmp_path / "dashboard.png"
     page.driver.save_screenshot(str(path))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    target = os.environ.get(SCREENSHOT_ENV)
     if target:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
