@@ -81,6 +81,21 @@ def browser_paths() -> tuple[str, str]:
     return str(found[CHROMIUM]), str(found[CHROMEDRIVER])
 
 
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), (None, pytest.skip.Exception)]
+)
+def test_without_chromium_the_browser_tests_fail_under_ci_and_skip_elsewhere(
+    monkeypatch, ci, outcome
+):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="apt-get install chromium chromium-driver"):
+        browser_paths()
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the module, with a profile of its own."""
