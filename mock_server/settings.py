@@ -63,11 +63,8 @@ class Progression:
             if count:
                 raise ValueError(f"progression {name!r} takes no ':N' part, got {text!r}")
             return cls(kind)
-        try:
-            reads = int(count or "1")
-        except ValueError:
-            reads = 0
-        if reads < 1:
+        reads = _int_or_none(count or "1")
+        if reads is None or reads < 1:
             raise ValueError(f"polls:N needs a whole number N >= 1, got {text!r}")
         return cls(kind, reads)
 
@@ -84,15 +81,19 @@ class ClockKind(enum.Enum):
     VIRTUAL = "virtual"
 
 
+def _int_or_none(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
 def _parse_int_from(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     """An integer parser that also says which range it accepts."""
     allowed = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
 
     def parse(text: str) -> int:
-        try:
-            value = int(text.strip())
-        except ValueError:
-            value = None
+        value = _int_or_none(text)
         if value is None or value < minimum or (maximum is not None and value > maximum):
             raise ValueError(f"expected an integer {allowed}, got {text!r}")
         return value
@@ -129,10 +130,10 @@ def parse_bool(text: str) -> bool:
 def _parse_optional_int(text: str) -> int | None:
     if text.strip().lower() in {"", "none", "random"}:
         return None
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ValueError(f"expected an integer, or random for a fresh seed, got {text!r}") from None
+    value = _int_or_none(text)
+    if value is None:
+        raise ValueError(f"expected an integer, or random for a fresh seed, got {text!r}")
+    return value
 
 
 def _parse_probability(text: str) -> float:
@@ -151,11 +152,8 @@ def _parse_keys(text: str) -> tuple[str, ...]:
 
 def _parse_status(*allowed: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        try:
-            status = int(text.strip())
-        except ValueError:
-            status = None
-        if status not in allowed:
+        status = _int_or_none(text)
+        if status is None or status not in allowed:
             raise ValueError(f"expected one of {', '.join(map(str, allowed))}, got {text!r}")
         return status
 

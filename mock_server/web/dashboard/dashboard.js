@@ -32,7 +32,6 @@
     journal: [], // the latest entries, oldest first
     journalAfter: 0,
     selectedEntry: null,
-    virtual: false,
     timer: null,
   };
 
@@ -245,7 +244,6 @@
   // Clock, settings and scripts -----------------------------------------------------------
 
   function renderClock(clock, settings) {
-    state.virtual = clock.virtual;
     $("clock-now").textContent = clockTime(clock.now);
     $("clock-kind").textContent = clock.virtual ? "(virtual)" : "(real)";
     $("progression-now").textContent = settings.progression;
