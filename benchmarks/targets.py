@@ -101,8 +101,8 @@ def _busy(window_s: float = 1.0) -> float:
 
 def fake(name: str, *flags: str, retain: bool = False, companions: tuple[int, ...] = ()) -> Target:
     """`vidu-mock serve` with these flags; jobs finish at the first poll, so polls answer the
-    full document with a video URL."""
-    command = (sys.executable, "-m", "mock_server", "serve", "--port", "{port}")
+    full document with a video URL. No line per request: the peers log none either."""
+    command = (sys.executable, "-m", "mock_server", "serve", "--port", "{port}", "--quiet")
     return Target(
         name,
         (*command, "--progression", "instant", *flags),

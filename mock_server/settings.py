@@ -7,9 +7,11 @@ Each field carries its help text and parser, so the CLI, the environment variabl
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import enum
+import math
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,11 +64,11 @@ class Progression:
             ) from None
         if kind is not ProgressionKind.POLLS:
             if count:
-                raise ValueError(f"progression {name!r} takes no ':N' part")
+                raise ValueError(f"progression {name!r} takes no ':N' part, got {text!r}")
             return cls(kind)
-        reads = _parse_int(count or "1")
-        if reads < 1:
-            raise ValueError("polls:N needs N >= 1")
+        reads = _int_or_none(count or "1")
+        if reads is None or reads < 1:
+            raise ValueError(f"polls:N needs a whole number N >= 1, got {text!r}")
         return cls(kind, reads)
 
     def __str__(self) -> str:
@@ -143,8 +145,40 @@ class ClockKind(enum.Enum):
     VIRTUAL = "virtual"
 
 
-def _parse_int(text: str) -> int:
-    return int(text.strip())
+def _int_or_none(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def _parse_int_from(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An integer parser that also says which range it accepts."""
+    allowed = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
+
+    def parse(text: str) -> int:
+        value = _int_or_none(text)
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            raise ValueError(f"expected an integer {allowed}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _parse_number(minimum: float, *, inclusive: bool) -> Callable[[str], float]:
+    """A finite-number parser with a lower bound, saying which numbers it accepts."""
+    allowed = f"a number {'>=' if inclusive else '>'} {minimum:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
+            raise ValueError(f"expected {allowed}, got {text!r}")
+        return value
+
+    return parse
 
 
 def parse_bool(text: str) -> bool:
@@ -154,15 +188,23 @@ def parse_bool(text: str) -> bool:
         return True
     if value in {"0", "false", "no", "off", ""}:
         return False
-    raise ValueError(f"expected a boolean (true/false), got {text!r}")
+    raise ValueError(f"expected a boolean (true/false, yes/no, on/off, 1/0), got {text!r}")
 
 
 def _parse_optional_int(text: str) -> int | None:
-    return None if text.strip().lower() in {"", "none", "random"} else _parse_int(text)
+    if text.strip().lower() in {"", "none", "random"}:
+        return None
+    value = _int_or_none(text)
+    if value is None:
+        raise ValueError(f"expected an integer, or random for a fresh seed, got {text!r}")
+    return value
 
 
 def _parse_probability(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"expected a probability between 0 and 1, got {text!r}")
     return value
@@ -174,9 +216,9 @@ def _parse_keys(text: str) -> tuple[str, ...]:
 
 def _parse_status(*allowed: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        status = _parse_int(text)
-        if status not in allowed:
-            raise ValueError(f"expected one of {', '.join(map(str, allowed))}, got {status}")
+        status = _int_or_none(text)
+        if status is None or status not in allowed:
+            raise ValueError(f"expected one of {', '.join(map(str, allowed))}, got {text!r}")
         return status
 
     return parse
@@ -190,6 +232,21 @@ def _parse_choice(*allowed: str) -> Callable[[str], str]:
         return value
 
     return parse
+
+
+def _parse_clock(text: str) -> ClockKind:
+    names = [kind.value for kind in ClockKind]
+    try:
+        return ClockKind(text.strip().lower())
+    except ValueError:
+        raise ValueError(f"expected one of {', '.join(names)}, got {text!r}") from None
+
+
+def _parse_base_url(text: str) -> str:
+    value = text.strip()
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise ValueError(f"expected an http:// or https:// URL, or nothing, got {text!r}")
+    return value
 
 
 def _setting(default: Any, help: str, parse: Callable[[str], Any], *, guess: bool = False) -> Any:
@@ -216,13 +273,15 @@ class Settings:
     """
 
     host: str = _setting("127.0.0.1", "Interface `vidu-mock serve` binds to.", str)
-    port: int = _setting(8080, "Port `vidu-mock serve` binds to (0 picks a free one).", _parse_int)
+    port: int = _setting(
+        8080, "Port `vidu-mock serve` binds to (0 picks a free one).", _parse_int_from(0, 65535)
+    )
     workers: int = _setting(
         0,
         "Worker processes of `vidu-mock serve`: 0 serves from one process (threaded); N >= 1 "
         "runs N processes behind the port on a production server (granian) that replaces a "
         "worker that dies; they share the whole fake through the store.",
-        _parse_int,
+        _parse_int_from(0),
     )
     store: StoreLocation = _setting(
         StoreLocation(),
@@ -243,16 +302,29 @@ class Settings:
         "Request threads in each worker process (with workers >= 1). Fewer keep tail latency "
         "low under full load; more let slow requests overlap (image fetches, chaos or scripted "
         "delays). 0 picks 4, or 32 with fetch_images or chaos_latency.",
-        _parse_int,
+        _parse_int_from(0),
     )
     public_base_url: str = _setting(
         "",
         "Base URL written into `video_url`s, for use behind a proxy or in a container "
         "(default: the URL the request came in on).",
-        str,
+        _parse_base_url,
+    )
+    log_format: str = _setting(
+        "text",
+        "Console lines of `vidu-mock serve`: text (one line per request, coloured on a "
+        "terminal) or json (one JSON object per line, for log collectors).",
+        _parse_choice("text", "json"),
+    )
+    quiet: bool = _setting(
+        False,
+        "Print no line per request (the start banner, warnings and errors still print).",
+        parse_bool,
     )
     speed: float = _setting(
-        1.0, "Divides every queue and processing time of the timing model.", float
+        1.0,
+        "Divides every queue and processing time of the timing model.",
+        _parse_number(0, inclusive=False),
     )
     progression: Progression = _setting(
         Progression(),
@@ -264,7 +336,7 @@ class Settings:
         ClockKind.REAL,
         "real: wall-clock time; virtual: time moves only through the control API "
         "(manual progression implies virtual).",
-        ClockKind,
+        _parse_clock,
     )
     seed: int | None = _setting(
         None, "Makes task ids, timings and every generated value reproducible.", _parse_optional_int
@@ -339,17 +411,17 @@ class Settings:
         guess=True,
     )
     max_body_bytes: int = _setting(
-        20 * MIB, "Largest request body accepted; larger answers 413.", _parse_int
+        20 * MIB, "Largest request body accepted; larger answers 413.", _parse_int_from(1)
     )
     video_url_ttl: int = _setting(
-        3600, "Seconds a `video_url` stays valid after the job finished.", _parse_int
+        3600, "Seconds a `video_url` stays valid after the job finished.", _parse_int_from(0)
     )
     retention: float = _setting(
         0.0,
         "Seconds (on the fake's clock) a job is kept after its submit, for a long-lived shared "
         "fake; older jobs and their journal entries are dropped and polling them answers 404 "
         "TASK_NOT_FOUND, as upstream does for lost tasks. 0 keeps every job.",
-        float,
+        _parse_number(0, inclusive=True),
     )
     fetch_images: bool = _setting(
         False,
@@ -358,12 +430,14 @@ class Settings:
         parse_bool,
     )
     image_fetch_timeout: float = _setting(
-        10.0, "Seconds allowed for fetching one input image (with fetch_images).", float
+        10.0,
+        "Seconds allowed for fetching one input image (with fetch_images).",
+        _parse_number(0, inclusive=False),
     )
     image_max_bytes: int = _setting(
         50 * MIB,
         "Largest input image accepted (with fetch_images); upstream's limit is 50 MB.",
-        _parse_int,
+        _parse_int_from(1),
     )
     control_token: str = _setting(
         "",
@@ -378,13 +452,15 @@ class Settings:
         parse_bool,
     )
     journal_size: int = _setting(
-        10_000, "How many of the latest API requests the journal keeps (0: none).", _parse_int
+        10_000,
+        "How many of the latest API requests the journal keeps (0: none).",
+        _parse_int_from(0),
     )
     rate_limit_rpm: int = _setting(
         0,
         "Submits each API key may make per minute of the fake's clock (0: no limit); more "
         "answer 429 RATE_LIMIT_EXCEEDED.",
-        _parse_int,
+        _parse_int_from(0),
     )
     rate_limit_polls: bool = _setting(
         False,
@@ -396,7 +472,7 @@ class Settings:
         0,
         "Jobs each API key may have queued or processing at once (0: no limit); a submit "
         "beyond it answers 429 RATE_LIMIT_EXCEEDED.",
-        _parse_int,
+        _parse_int_from(0),
         guess=True,
     )
     chaos_rate_limited: float = _setting(
@@ -427,7 +503,9 @@ class Settings:
         _parse_probability,
     )
     chaos_latency_seconds: float = _setting(
-        2.0, "Chaos: wall-clock seconds a delayed request waits.", float
+        2.0,
+        "Chaos: wall-clock seconds a delayed request waits.",
+        _parse_number(0, inclusive=True),
     )
 
     def __post_init__(self) -> None:
@@ -496,7 +574,7 @@ class Settings:
         for name, text in values.items():
             spec = known.get(name)
             if spec is None:
-                raise ValueError(f"unknown setting {name!r}")
+                raise ValueError(f"unknown setting {name!r}{_did_you_mean(name, known)}")
             try:
                 parsed[name] = spec.parse(text)
             except ValueError as exc:
@@ -508,6 +586,11 @@ class Settings:
         """Build settings from `VIDU_MOCK_*` environment variables."""
         values = {spec.name: environ[spec.env] for spec in settings_fields() if spec.env in environ}
         return cls.from_strings(values, base)
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 @dataclass(frozen=True)
@@ -527,6 +610,11 @@ class SettingSpec:
     @property
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
+
+    @property
+    def boolean(self) -> bool:
+        """Tell whether the setting is on or off (its flag may then be given bare)."""
+        return self.parse is parse_bool
 
     @property
     def default_text(self) -> str:

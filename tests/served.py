@@ -11,7 +11,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 BANNER = re.compile(r"listening on (http://127\.0\.0\.1:(\d+))")
@@ -25,6 +25,7 @@ class Served:
     process: subprocess.Popen[str]
     base_url: str
     port: int
+    output: list[str] = field(default_factory=list)  # every line printed, stdout and stderr
 
 
 @contextmanager
@@ -39,9 +40,10 @@ def serve_process(*flags: str, env: dict[str, str] | None = None) -> Iterator[Se
         env=env,
         start_new_session=True,
     )
+    output: list[str] = []
     try:
-        base_url, port = _wait_for_banner(process)
-        yield Served(process, base_url, port)
+        base_url, port = _wait_for_banner(process, output)
+        yield Served(process, base_url, port, output)
     finally:
         stop(process)
 
@@ -68,19 +70,19 @@ def stop(process: subprocess.Popen[str]) -> None:
             process.stdout.close()
 
 
-def _wait_for_banner(process: subprocess.Popen[str]) -> tuple[str, int]:
+def _wait_for_banner(process: subprocess.Popen[str], seen: list[str]) -> tuple[str, int]:
     """Read the banner, then keep draining the output so the fake never blocks on a full pipe."""
     assert process.stdout is not None
-    seen = []
     for line in process.stdout:
         seen.append(line)
         match = BANNER.search(line)
         if match:
-            threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
+            threading.Thread(target=_drain, args=(process.stdout, seen), daemon=True).start()
             return match.group(1), int(match.group(2))
     raise AssertionError("the fake exited before it listened:\n" + "".join(seen))
 
 
-def _drain(stream: IO[str]) -> None:
+def _drain(stream: IO[str], seen: list[str]) -> None:
     with contextlib.suppress(ValueError, OSError):  # closed when the fake stopped
-        stream.read()
+        for line in stream:
+            seen.append(line)

@@ -107,7 +107,7 @@ def test_the_journal_endpoint_lists_and_clears_entries(client, mock):
     ]
     assert set(entries[0]) >= {"method", "path", "query", "headers", "json", "status", "time"}
     assert control(mock, "DELETE", "/journal").json() == {"cleared": True}
-    assert control(mock, "GET", "/journal").json() == {"entries": []}
+    assert control(mock, "GET", "/journal").json() == {"entries": [], "latest": 0}
 
 
 def test_a_wrong_method_on_a_control_route_is_405_in_the_envelope(mock):

@@ -47,7 +47,7 @@ def test_replace_also_takes_text() -> None:
     ("name", "text", "message"),
     [
         ("progression", "soon", "progression: unknown progression 'soon'"),
-        ("seed", "three", "seed: invalid literal"),
+        ("seed", "three", "seed: expected an integer"),
         ("unknown_fields", "drop", "unknown_fields: expected one of ignore, reject"),
         ("chaos_stuck", "2", "chaos_stuck: expected a probability"),
         ("missing_key_status", "404", "missing_key_status: expected one of 400, 403"),

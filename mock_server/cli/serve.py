@@ -1,66 +1,86 @@
-"""`vidu-mock serve` and `vidu-mock settings`: run the fake with every setting as a flag."""
+"""`vidu-mock serve` and `vidu-mock settings`: run the fake, or show the settings it would use."""
 
 from __future__ import annotations
 
 import argparse
 import gc
 import os
+import socket
+import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from mock_server.conformance.drift import (
-    PROFILE_ENV,
-    load_profile,
+from mock_server.cli.setting_flags import (
+    Resolved,
+    SettingError,
+    add_setting_flags,
+    resolve,
+    unknown_variables,
 )
+from mock_server.cli.version import package_version
 from mock_server.domain.store import StoreUnavailable
 from mock_server.serving.background import BackgroundServer
-from mock_server.settings import Settings, settings_fields, settings_table
-from mock_server.web.app import create_app
-from mock_server.wire.paths import SUBMIT_PATH
+from mock_server.serving.console import configure_console, json_line
+from mock_server.settings import Settings, settings_fields, settings_table, to_text
+from mock_server.web.control_access import TOKEN_HEADER, control_refusal
+from mock_server.wire.paths import SUBMIT_PATH, ControlPath
+from mock_server.wire.redaction import REDACTED
 
-__all__ = ["add_commands", "resolve_settings", "serve", "startup_banner"]
+__all__ = [
+    "add_commands",
+    "resolve_settings",
+    "serve",
+    "settings_in_force",
+    "startup_banner",
+    "startup_event",
+]
 
 EXAMPLE_KEY = "test-key"
 
 
 def add_commands(commands: Any) -> None:
-    """Add `serve` and `settings`."""
+    """Add `serve` and `settings`, which take the same setting flags."""
     serve = commands.add_parser(
         "serve",
         help="run the fake over HTTP",
+        usage="%(prog)s [options]",
         description="Run the fake over HTTP. "
         "Every flag can also be set with the environment variable named in its help.",
     )
-    for spec in settings_fields():
-        serve.add_argument(
-            spec.flag,
-            dest=spec.name,
-            default=None,
-            metavar=spec.name.upper(),
-            help=f"{spec.help} [env {spec.env}; default {spec.default_text}]",
-        )
-    serve.add_argument(
-        "--profile",
-        metavar="FILE",
-        help="JSON object of setting name -> value to start from, e.g. one written by "
-        f"`vidu-mock compare --write-profile`; variables and flags override it [env {PROFILE_ENV}]",
-    )
+    add_setting_flags(serve)
     serve.set_defaults(run=run_serve)
-    table = commands.add_parser("settings", help="print the settings table (Markdown)")
+    table = commands.add_parser(
+        "settings",
+        help="show the settings in force and where each came from",
+        usage="%(prog)s [options] [--markdown]",
+        description="Show the value of every setting `vidu-mock serve` would use with the same "
+        "flags, profile and environment, and where each came from "
+        "(default, profile, environment or flag).",
+    )
+    add_setting_flags(table)
+    table.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the Markdown table of every setting, its flag, variable and default instead",
+    )
     table.set_defaults(run=run_settings)
 
 
 def run_settings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    print(settings_table())
+    if args.markdown:
+        print(settings_table())
+        return 0
+    print(settings_in_force(_resolved(args, parser)))
     return 0
 
 
 def run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    resolved = _resolved(args, parser)
+    settings = resolved.settings
     try:
-        settings = resolve_settings(args, os.environ)
-    except ValueError as exc:
-        parser.error(str(exc))
+        socket.getaddrinfo(settings.host, settings.port)
+    except socket.gaierror as exc:
+        parser.error(f"{resolved.blame('host')}: cannot resolve {settings.host!r}: {exc.strerror}")
     try:
         serve(settings)
     except StoreUnavailable as exc:
@@ -70,43 +90,103 @@ def run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
     """Defaults, then a profile file, then `VIDU_MOCK_*` variables, then flags: the last wins."""
-    from_env = Settings.from_env(environ, base=profile_settings(args, environ))
-    flags = {
-        spec.name: getattr(args, spec.name)
-        for spec in settings_fields()
-        if getattr(args, spec.name, None) is not None
-    }
-    return Settings.from_strings(flags, base=from_env)
+    return resolve(args, environ).settings
 
 
-def profile_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
-    """Settings from `--profile FILE` (or `VIDU_MOCK_PROFILE`), else the defaults."""
-    path = getattr(args, "profile", None) or environ.get(PROFILE_ENV)
-    return Settings.from_strings(load_profile(Path(path))) if path else Settings()
+def _resolved(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Resolved:
+    for warning in unknown_variables(os.environ):
+        print(f"{parser.prog}: warning: {warning}", file=sys.stderr)
+    try:
+        return resolve(args, os.environ)
+    except SettingError as exc:
+        parser.error(str(exc))
+
+
+def settings_in_force(resolved: Resolved) -> str:
+    """A table of every setting's value and where it came from, the control token hidden."""
+    rows = [("setting", "value", "source")]
+    for spec in settings_fields():
+        value = to_text(getattr(resolved.settings, spec.name))
+        if spec.name == "control_token" and value:
+            value = REDACTED
+        rows.append((spec.name, value or spec.default_text, resolved.sources[spec.name]))
+    widths = [max(len(row[column]) for row in rows) for column in range(2)]
+    return "\n".join(
+        f"{name:<{widths[0]}}  {value:<{widths[1]}}  {source}".rstrip()
+        for name, value, source in rows
+    )
 
 
 def serve(settings: Settings) -> None:
+    configure_console(settings)
     if settings.workers:
         from mock_server.serving.workers import serve_workers  # imports granian only when needed
 
-        serve_workers(settings, lambda base: startup_banner(base, settings))
+        serve_workers(settings, lambda base: _announcement(base, settings))
         return
+    from mock_server.web.app import create_app
+
     app = create_app(settings)
     gc.freeze()  # what lives as long as the process need not slow every full collection
-    server = BackgroundServer(app, settings.host, settings.port, quiet=False)
-    base = f"http://{settings.host}:{server.port}"
-    print(startup_banner(base, settings), flush=True)
+    # Werkzeug's own request lines stay off: web/access_log.py writes ours. A port in use
+    # stops it with a message and status 1.
+    server = BackgroundServer(app, settings.host, settings.port)
+    print(_announcement(f"http://{settings.host}:{server.port}", settings), flush=True)
     server.run()
 
 
+def _announcement(base: str, settings: Settings) -> str:
+    if settings.log_format == "json":
+        return json_line(**startup_event(base, settings))
+    return startup_banner(base, settings)
+
+
 def startup_banner(base: str, settings: Settings) -> str:
-    """Say where the fake listens and give a submit command to paste."""
+    """Say where the fake listens, where its dashboard is, and give a submit command to paste."""
     key = settings.api_keys[0] if settings.api_keys else EXAMPLE_KEY
     body = '{"images": ["https://example.com/cat.png"], "prompt": "a cat surfing", "duration": 2}'
     return (
-        f"vidu-mock listening on {base} (progression {settings.progression}, "
+        f"{_listening(base, settings)} (progression {settings.progression}, "
         f"clock {'virtual' if settings.virtual_clock else 'real'}, speed {settings.speed})\n"
+        f"{_dashboard_line(base, settings)}\n"
         f"Try:\n  curl -s -X POST {base}{SUBMIT_PATH} \\\n"
         f"    -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n"
         f"    -d '{body}'"
     )
+
+
+def startup_event(base: str, settings: Settings) -> dict[str, Any]:
+    """The banner as one JSON log event."""
+    refusal = _control_refusal(settings)
+    return {
+        "level": "warning" if refusal else "info",
+        "event": "listening",
+        "message": _listening(base, settings),
+        "url": base,
+        "dashboard": base + ControlPath.UI,
+        "control_api": "off" if refusal else "on",
+        "control_api_off_because": refusal,
+        "progression": str(settings.progression),
+        "clock": "virtual" if settings.virtual_clock else "real",
+        "speed": settings.speed,
+    }
+
+
+def _listening(base: str, settings: Settings) -> str:
+    return f"vidu-mock {package_version()} listening on {base}"
+
+
+def _dashboard_line(base: str, settings: Settings) -> str:
+    url = base + ControlPath.UI
+    refusal = _control_refusal(settings)
+    if refusal:
+        return f"Dashboard: {url}, but {refusal}"  # the page needs the control API
+    if settings.control_token:
+        return f"Dashboard: {url} (it asks for the control token, sent as {TOKEN_HEADER})"
+    return f"Dashboard: {url}"
+
+
+def _control_refusal(settings: Settings) -> str | None:
+    """Why the control API refuses even the holder of the token, if it does (the rule lives in
+    `web/control_access.py`)."""
+    return control_refusal(settings, settings.control_token or None)

@@ -144,6 +144,10 @@ class StateStore(Protocol):
         """Forget every journalled request and number the next one 1 again."""
         ...
 
+    def last_entry_index(self) -> int:
+        """The number of the latest journalled request still kept (0: none)."""
+        ...
+
     # Settings changed at run time ------------------------------------------------------------
 
     def settings_version(self) -> int:

@@ -10,6 +10,7 @@ settings in force, and checks at each request (`sync`) whether another one chang
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from mock_server.domain.clock import Clock, RealClock, StoreClock, VirtualClock
@@ -25,11 +26,21 @@ from mock_server.settings import Settings, settings_text
 from mock_server.stores import open_store
 from mock_server.wire.paths import RequestKind
 from mock_server.wire.schemas import SubmitValidator
+from mock_server.wire.statuses import TaskStatus
 
-__all__ = ["ClockNotVirtual", "Fake", "default_clock"]
+__all__ = [
+    "ClockNotVirtual",
+    "Fake",
+    "InvalidCursor",
+    "JobDetail",
+    "JobPage",
+    "JournalPage",
+    "default_clock",
+]
 
 ROOT_SEED = "root_seed"
 SWEEP_INTERVAL_S = 1.0  # how often (on the fake's clock) a process looks for jobs to drop
+LISTING_BATCH = 200  # jobs read from the store at a time while a listing filters by status
 
 
 class ClockNotVirtual(Exception):
@@ -181,6 +192,79 @@ class Fake:
         self.store.reset_counter(SUBMITS)
         self._settings_version = -1
         self.sync()
+
+    # Listing: GET /_mock/jobs, GET /_mock/jobs/<id>, GET /_mock/journal, the dashboard -----
+    # The store pages the jobs newest first; a cursor is the store's position of the first job
+    # the next page shows.
+
+    def list_jobs(
+        self, status: TaskStatus | None = None, limit: int = 50, cursor: str | None = None
+    ) -> JobPage:
+        """The newest jobs first (of one status, if given), at most `limit`, from `cursor` on."""
+        self._sweep()
+        before = None if cursor is None else _cursor_position(cursor) + 1
+        page: list[tuple[Job, Snapshot]] = []
+        while batch := self.store.newest(max(limit, LISTING_BATCH), before):
+            for position, job in batch:
+                snapshot = self.backend.snapshot(job)
+                if status is not None and snapshot.status is not status:
+                    continue
+                if len(page) == limit:
+                    return JobPage(page, str(position), len(self.store))
+                page.append((job, snapshot))
+            before = batch[-1][0]
+        return JobPage(page, None, len(self.store))
+
+    def job_detail(self, task_id: str) -> JobDetail | None:
+        """A job and what is scripted for its polls, without counting a read (None: unknown)."""
+        found = self.peek(task_id)
+        if found is None:
+            return None
+        return JobDetail(found[0], found[1], self.pending_scripts()["tasks"].get(task_id))
+
+    def journal_page(self, after: int = 0, limit: int | None = None) -> JournalPage:
+        """Entries numbered after `after`, oldest first; with `limit`, only the latest ones."""
+        self._sweep()
+        newer = self.journal.entries(after)
+        if limit is not None:
+            newer = newer[max(len(newer) - limit, 0) :] if limit else []
+        return JournalPage(newer, self.store.last_entry_index())
+
+
+class InvalidCursor(ValueError):
+    """A cursor this fake did not hand out."""
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """Jobs newest first, each with where it stands now, and the cursor of the next page."""
+
+    jobs: list[tuple[Job, Snapshot]]
+    next_cursor: str | None
+    total: int
+
+
+@dataclass(frozen=True)
+class JobDetail:
+    """One job, where it stands now, and what is still scripted for its polls."""
+
+    job: Job
+    snapshot: Snapshot
+    poll_scripts: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    """Journal entries oldest first, and the index of the latest entry kept."""
+
+    entries: list[JournalEntry]
+    latest: int
+
+
+def _cursor_position(cursor: str) -> int:
+    if not (cursor.isascii() and cursor.isdigit()):
+        raise InvalidCursor(f"unknown cursor {cursor!r}; pass back a next_cursor of this fake")
+    return int(cursor)
 
 
 def _root_seed(settings: Settings, store: StateStore) -> int:

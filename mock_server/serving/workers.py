@@ -28,6 +28,7 @@ from granian.server import Server
 from granian.server.common import AbstractServer
 
 from mock_server.double.fake import Fake
+from mock_server.serving.console import configure_console
 from mock_server.settings import Settings, StoreKind, StoreLocation
 from mock_server.web.app import create_app
 from mock_server.wire.paths import ControlPath
@@ -127,7 +128,9 @@ def store_location(settings: Settings) -> Iterator[StoreLocation]:
 
 
 def worker_app(settings: Settings) -> WSGIApplication:
-    """Build one worker's app; granian calls this in each worker process."""
+    """Build one worker's app, printing as the parent would; granian calls this in each worker
+    process."""
+    configure_console(settings)
     app = create_app(settings)
     gc.freeze()  # code, schemas and app live as long as the process: spare them every full GC
     return app

@@ -218,6 +218,10 @@ class MemoryStore:
             found = [(index, entry) for index, _, _, entry in self._journal if index > after]
         return found if limit is None else found[:limit]
 
+    def last_entry_index(self) -> int:
+        with self._lock:
+            return self._journal[-1][0] if self._journal else 0
+
     def clear_journal(self) -> None:
         with self._lock:
             self._journal.clear()

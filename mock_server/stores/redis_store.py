@@ -270,6 +270,10 @@ class RedisStore:
             found = found if limit is None else found[:limit]
         return found
 
+    def last_entry_index(self) -> int:
+        last = self._redis.lindex(_key("journal"), -1)
+        return 0 if last is None else int(json.loads(last)[0])
+
     def clear_journal(self) -> None:
         self._redis.delete(_key("journal"), _key("journal:count"))
 

@@ -332,6 +332,9 @@ class SQLiteStore:
         )
         return [(int(index), json.loads(data)) for index, data in rows]
 
+    def last_entry_index(self) -> int:
+        return int(self._run("SELECT coalesce(max(idx), 0) FROM journal")[0][0])
+
     def clear_journal(self) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM journal")

@@ -7,6 +7,7 @@ Both pytest fixtures hand out this type; it also drives a fake started with `vid
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
 
 import requests
 
@@ -168,6 +169,28 @@ class ViduMock:
         """What is still scripted: `{"next": [...], "tasks": {...}}`."""
         pending: dict[str, Any] = self._control("GET", ControlPath.SCRIPTS)
         return pending
+
+    # Jobs --------------------------------------------------------------------------------
+
+    def jobs(
+        self, status: str | None = None, *, limit: int = 50, cursor: str | None = None
+    ) -> dict[str, Any]:
+        """A page of jobs, newest first: `{"jobs": [...], "next_cursor", "total", "now"}`.
+
+        `status` is `queued`, `processing`, `succeed` or `failed` (or `TASK_STATUS_...`); pass
+        a page's `next_cursor` back as `cursor` for the next, older page.
+        """
+        params = {"status": status, "limit": limit, "cursor": cursor}
+        query = urlencode({key: value for key, value in params.items() if value is not None})
+        page: dict[str, Any] = self._control("GET", f"{ControlPath.JOBS}?{query}")
+        return page
+
+    def job(self, task_id: str) -> dict[str, Any]:
+        """One job: its request, the poll answer it gets now, its timeline, scripts and video."""
+        detail: dict[str, Any] = self._control(
+            "GET", f"{ControlPath.JOBS}/{quote(task_id, safe='')}"
+        )
+        return detail
 
     # Journal -----------------------------------------------------------------------------
 

@@ -14,7 +14,8 @@ from mock_server.domain.store import StateStore
 from mock_server.double.fake import Fake
 from mock_server.media.input_images import first_unusable_image
 from mock_server.settings import Settings
-from mock_server.web import api_routes, control_routes, download_routes
+from mock_server.web import api_routes, control_routes, dashboard_routes, download_routes
+from mock_server.web.access_log import install_access_log
 from mock_server.web.journalling import install_journal
 from mock_server.web.state import install
 from mock_server.wire import openapi
@@ -68,7 +69,13 @@ def create_app(
     fake = Fake(settings, clock=clock, store=store, images=first_unusable_image, outcomes=outcomes)
     install(app, fake)
     install_journal(app)
-    for blueprint in (api_routes.blueprint, download_routes.blueprint, control_routes.blueprint):
+    install_access_log(app)
+    for blueprint in (
+        api_routes.blueprint,
+        download_routes.blueprint,
+        control_routes.blueprint,
+        dashboard_routes.blueprint,
+    ):
         app.register_blueprint(blueprint)
     app.add_url_rule(OPENAPI_PATH, "openapi", lambda: openapi.document())
     app.add_url_rule(HEALTH_PATH, "healthz", lambda: {"status": "ok"})

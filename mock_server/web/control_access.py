@@ -35,5 +35,6 @@ def control_refusal(settings: Settings, sent_token: str | None) -> str | None:
         return None
     return (
         f"the control API is off because the fake listens on {settings.host}, not loopback; "
-        f"start it with --control-token and send the token in the {TOKEN_HEADER} header"
+        "to turn it on, bind a loopback address (--host 127.0.0.1) or start the fake with "
+        f"--control-token TOKEN and send TOKEN in the {TOKEN_HEADER} header"
     )

@@ -10,22 +10,30 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from mock_server.double.fake import InvalidCursor
 from mock_server.double.faults import TaskScriptError
 from mock_server.double.scripts import Script, ScriptError
 from mock_server.settings import Settings, settings_text, text_of_json_value
 from mock_server.web.control_access import TOKEN_HEADER, control_refusal
+from mock_server.web.control_documents import job_detail_body, job_summary
+from mock_server.web.download_routes import spec_for, video_url
 from mock_server.web.state import current_fake
 from mock_server.wire.errors import ControlForbidden, ControlRequestInvalid
 from mock_server.wire.paths import ControlPath
 from mock_server.wire.redaction import REDACTED
+from mock_server.wire.statuses import TaskStatus
 
 __all__ = ["blueprint"]
 
 RESTART_ONLY = (
-    *("host", "port", "seed", "clock", "control_token"),
+    *("host", "port", "seed", "clock", "control_token", "log_format", "quiet"),
     *("workers", "threads", "store", "store_path"),
 )
 MAX_SCRIPT_COUNT = 10_000
+DEFAULT_JOB_LIMIT = 50
+MAX_JOB_LIMIT = 500
+MAX_JOURNAL_LIMIT = 10_000
+STATUS_NAMES = {status.name.lower(): status for status in TaskStatus}
 
 blueprint = Blueprint("control", __name__)
 
@@ -101,14 +109,68 @@ def pending_scripts() -> dict[str, Any]:
 
 @blueprint.get(ControlPath.JOURNAL)
 def read_journal() -> dict[str, Any]:
-    """Every journalled API request, oldest first."""
-    return {"entries": [entry.to_json() for entry in current_fake().journal_entries()]}
+    """Journalled API requests, oldest first: all, or those after `after`, the latest `limit`."""
+    after = _int_arg("after", 0, 0, None)
+    limit = _int_arg("limit", None, 0, MAX_JOURNAL_LIMIT)
+    page = current_fake().journal_page(after, limit)
+    return {"entries": [entry.to_json() for entry in page.entries], "latest": page.latest}
+
+
+@blueprint.get(ControlPath.JOBS)
+def list_jobs() -> dict[str, Any]:
+    """A page of jobs, newest first: `?status=queued&limit=50&cursor=<next_cursor>`."""
+    fake = current_fake()
+    limit = _int_arg("limit", DEFAULT_JOB_LIMIT, 1, MAX_JOB_LIMIT)
+    try:
+        page = fake.list_jobs(_status_arg(), limit, request.args.get("cursor") or None)
+    except InvalidCursor as exc:
+        raise ControlRequestInvalid(str(exc)) from None
+    return {
+        "jobs": [job_summary(job, snapshot) for job, snapshot in page.jobs],
+        "next_cursor": page.next_cursor,
+        "total": page.total,
+        "now": fake.clock.now(),
+    }
+
+
+@blueprint.get(ControlPath.JOBS + "/<task_id>")
+def job(task_id: str) -> dict[str, Any]:
+    """One job: its request, its poll answer now, its timeline, its scripts and its video."""
+    fake = current_fake()
+    detail = fake.job_detail(task_id)
+    if detail is None:
+        raise ControlRequestInvalid(f"no task {task_id!r}", status=404)
+    url, spec = video_url(detail.job), spec_for(detail.job)
+    return job_detail_body(detail, fake.clock.now(), fake.settings, url, spec)
 
 
 @blueprint.delete(ControlPath.JOURNAL)
 def clear_journal() -> dict[str, Any]:
     current_fake().clear_journal()
     return {"cleared": True}
+
+
+def _int_arg(name: str, default: int | None, minimum: int, maximum: int | None) -> Any:
+    """A whole-number query parameter within bounds, or the default when absent."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        return default
+    value = int(text) if text.isascii() and text.isdigit() else -1
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" to {maximum}" if maximum is not None else " or more"
+        raise ControlRequestInvalid(f"{name} must be a whole number from {minimum}{upper}")
+    return value
+
+
+def _status_arg() -> TaskStatus | None:
+    text = request.args.get("status", "").strip()
+    if not text:
+        return None
+    status = TaskStatus.named(text) or STATUS_NAMES.get(text.lower())
+    if status is None:
+        allowed = ", ".join(STATUS_NAMES)
+        raise ControlRequestInvalid(f"status must be one of {allowed} (or TASK_STATUS_...)")
+    return status
 
 
 def _json_object() -> dict[str, Any]:

@@ -37,6 +37,8 @@ class ControlPath:
     JOURNAL = CONTROL_PREFIX + "/journal"
     RESET = CONTROL_PREFIX + "/reset"
     WORKER = CONTROL_PREFIX + "/worker"
+    JOBS = CONTROL_PREFIX + "/jobs"  # GET /_mock/jobs/<task_id>: one job
+    UI = CONTROL_PREFIX + "/ui"  # the dashboard page; its script and style under UI + "/"
 
 
 class RequestKind(enum.Enum):

@@ -1,0 +1,144 @@
+"""One log record per request for the console: method, path, status, reason, task id, time.
+
+Records go to the `mock_server.access` logger; `vidu-mock serve` formats them as text or JSON
+(`serving/console.py`). Nothing is measured or built unless that logger is enabled for INFO, so
+a fake used as a library (the pytest fixtures, `create_app`) pays one level check per request.
+Successful reads of the fake's own endpoints (`/_mock`, `/healthz`, `/openapi.json`: the
+dashboard polls them every second) are left out; their refusals and every change are logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from mock_server.wire.paths import (
+    CONTROL_PREFIX,
+    HEALTH_PATH,
+    OPENAPI_PATH,
+    VIDEO_PREFIX,
+    RequestKind,
+    kind_of,
+)
+
+__all__ = ["ACCESS_LOGGER", "AccessEntry", "install_access_log", "printable"]
+
+ACCESS_LOGGER = "mock_server.access"
+OWN_PATHS = (CONTROL_PREFIX, HEALTH_PATH, OPENAPI_PATH)
+READS = ("GET", "HEAD", "OPTIONS")
+MESSAGE_SHOWN = 200  # characters of an error message a text line carries
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+log = logging.getLogger(ACCESS_LOGGER)
+
+
+def printable(text: str) -> str:
+    """Escape control characters, so a client cannot forge console lines or colour them."""
+    return UNPRINTABLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """What the console says about one request; `str()` gives the documented text line."""
+
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+    reason: str = ""
+    message: str = ""
+    task_id: str = ""
+
+    def parts(self) -> list[tuple[str, str]]:
+        """The text line's fields as (text, role) pairs, control characters escaped; a
+        formatter may colour each by its role."""
+        parts = [(self.method, "method"), (printable(self.path), "path")]
+        parts.append((str(self.status), "status"))
+        if self.reason:
+            parts.append((printable(self.reason), "reason"))
+        parts.append((f"{self.duration_ms:.1f}ms", "duration"))
+        if self.task_id:
+            parts.append((f"task={printable(self.task_id)}", "task"))
+        if self.message:
+            shown = self.message[:MESSAGE_SHOWN] + (
+                "…" if len(self.message) > MESSAGE_SHOWN else ""
+            )
+            parts.append((f"- {printable(shown)}", "message"))
+        return parts
+
+    def __str__(self) -> str:
+        return " ".join(text for text, _ in self.parts())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "reason": self.reason,
+            "message": self.message,
+            "task_id": self.task_id,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+
+
+def install_access_log(app: Flask) -> None:
+    """Log every request of the app to the access logger, when that logger is enabled."""
+    app.before_request(_note_start)
+    app.after_request(_log_request)
+
+
+def _note_start() -> None:
+    if log.isEnabledFor(logging.INFO):
+        g.vidu_mock_started = time.perf_counter()
+
+
+def _log_request(response: Response) -> Response:
+    started = g.get("vidu_mock_started")
+    if started is None:
+        return response
+    status = response.status_code
+    if status < 400 and request.method in READS and request.path.startswith(OWN_PATHS):
+        return response
+    duration_ms = (time.perf_counter() - started) * 1000
+    reason, message = _error_of(response) if status >= 400 else ("", "")
+    entry = AccessEntry(
+        request.method, request.path, status, duration_ms, reason, message, _task_id(response)
+    )
+    log.info(entry)
+    return response
+
+
+def _error_of(response: Response) -> tuple[str, str]:
+    """The reason and message of an error envelope, or blanks for any other body."""
+    body = _json_body(response)
+    if not isinstance(body, dict):
+        return "", ""
+    return str(body.get("reason", "")), str(body.get("message", ""))
+
+
+def _task_id(response: Response) -> str:
+    """The task a request was about: the submit's answer, the poll's query or the video URL."""
+    kind = kind_of(request.method, request.path)
+    if kind is RequestKind.POLL:
+        return request.args.get("task_id", "").strip()
+    if kind is RequestKind.DOWNLOAD:
+        return request.path.removeprefix(VIDEO_PREFIX).removesuffix(".mp4")
+    if kind is RequestKind.SUBMIT and response.status_code == 200:
+        body = _json_body(response)
+        return str(body.get("task_id", "")) if isinstance(body, dict) else ""
+    return ""
+
+
+def _json_body(response: Response) -> Any:
+    if not response.is_json or response.is_streamed:
+        return None
+    try:
+        return json.loads(response.get_data())
+    except ValueError:
+        return None
