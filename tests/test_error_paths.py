@@ -36,6 +36,23 @@ def test_wrong_method_is_405_naming_the_allowed_ones(api: Api, method: str, path
 
 
 @pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("TRACE", RESULT, "GET, HEAD, OPTIONS"),
+        ("GET", SUBMIT, "OPTIONS, POST"),
+        ("POST", "/media/videos/x.mp4", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_a_405_names_the_allowed_methods_in_allow(
+    api: Api, method: str, path: str, allowed: str
+) -> None:
+    response = api.request(method, path, headers=AUTH)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == allowed
+    assert envelope(response)["message"].endswith(f"use {allowed}")
+
+
+@pytest.mark.parametrize(
     ("raw", "fragment"),
     [
         (b"{", "malformed JSON"),

@@ -86,24 +86,36 @@ def envelope_response(error: ApiError) -> tuple[Response, int]:
 
 
 def http_error_response(error: HTTPException) -> tuple[Response, int]:
-    """Turn Werkzeug's routing and protocol errors into the envelope too."""
+    """Turn Werkzeug's routing and protocol errors into the envelope too, keeping the headers
+    HTTP asks for with them (`Allow` on a 405, `Content-Range` on a 416)."""
+    response, status = envelope_response(_api_error(error))
+    for name, value in error.get_headers():
+        if name.lower() not in ("content-type", "allow"):
+            response.headers[name] = value
+    if status == MethodNotAllowed.status:
+        response.headers["Allow"] = _allowed_methods(error)
+    return response, status
+
+
+def _api_error(error: HTTPException) -> ApiError:
     status = error.code or 500
     kind = HTTP_ERRORS.get(status)
     if kind is ApiNotFound:
-        return envelope_response(ApiNotFound(f"no API at {request.method} {request.path}"))
+        return ApiNotFound(f"no API at {request.method} {request.path}")
     if kind is MethodNotAllowed:
-        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
-        message = f"{request.method} is not allowed on {request.path}; use {allowed}"
-        return envelope_response(MethodNotAllowed(message))
+        allowed = _allowed_methods(error)
+        return MethodNotAllowed(f"{request.method} is not allowed on {request.path}; use {allowed}")
     if kind is RequestTooLarge:
         limit = current_app.config["MAX_CONTENT_LENGTH"]
-        return envelope_response(
-            RequestTooLarge(f"request body is larger than the limit of {limit} bytes")
-        )
+        return RequestTooLarge(f"request body is larger than the limit of {limit} bytes")
     if kind is not None:
-        return envelope_response(kind(error.description or error.name))
-    generic = ApiError(error.description or error.name, status=status)
-    return envelope_response(generic)
+        return kind(error.description or error.name)
+    return ApiError(error.description or error.name, status=status)
+
+
+def _allowed_methods(error: HTTPException) -> str:
+    """The methods a path answers, in a stable order (Werkzeug collects them in a set)."""
+    return ", ".join(sorted(getattr(error, "valid_methods", None) or []))
 
 
 def unexpected_error_response(error: Exception) -> tuple[Response, int]:
