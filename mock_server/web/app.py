@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import os
 
@@ -16,7 +18,7 @@ from mock_server.media.input_images import first_unusable_image
 from mock_server.settings import Settings
 from mock_server.web import api_routes, control_routes, download_routes
 from mock_server.web.journalling import install_journal
-from mock_server.web.state import install
+from mock_server.web.state import current_fake, install
 from mock_server.wire import openapi
 from mock_server.wire.errors import (
     ApiError,
@@ -42,6 +44,7 @@ HTTP_ERRORS: dict[int, type[ApiError]] = {
     413: RequestTooLarge,
     416: RangeNotSatisfiable,
 }
+CACHED_DOCUMENTS = 8
 UNEXPECTED_ERRORS: dict[str, type[ApiError]] = {
     "api.submit": CreateTaskFailed,
     "api.task_result": GetResultFailed,
@@ -70,7 +73,7 @@ def create_app(
     install_journal(app)
     for blueprint in (api_routes.blueprint, download_routes.blueprint, control_routes.blueprint):
         app.register_blueprint(blueprint)
-    app.add_url_rule(OPENAPI_PATH, "openapi", lambda: openapi.document())
+    app.add_url_rule(OPENAPI_PATH, "openapi", openapi_response)
     app.add_url_rule(HEALTH_PATH, "healthz", lambda: {"status": "ok"})
     # Which process answered: lets a client tell worker processes apart.
     app.add_url_rule(ControlPath.WORKER, "worker", lambda: {"pid": os.getpid()})
@@ -78,6 +81,17 @@ def create_app(
     app.register_error_handler(HTTPException, http_error_response)
     app.register_error_handler(Exception, unexpected_error_response)
     return app
+
+
+def openapi_response() -> Response:
+    """Describe the fake under the settings in force (they can change at run time)."""
+    return Response(openapi_text(current_fake().settings), mimetype="application/json")
+
+
+@functools.lru_cache(maxsize=CACHED_DOCUMENTS)
+def openapi_text(settings: Settings) -> str:
+    """The OpenAPI document for one set of settings, built once."""
+    return json.dumps(openapi.document(settings))
 
 
 def envelope_response(error: ApiError) -> tuple[Response, int]:
