@@ -17,6 +17,7 @@ from referencing.jsonschema import DRAFT202012
 
 from mock_server import Progression, Settings
 from mock_server.wire.openapi import DOWNLOAD_PATH
+from mock_server.wire.paths import OPENAPI_PATH
 from tests.helpers import AUTH, KEY, RESULT, SUBMIT, VALID_BODY, Api, make_api
 
 DOCUMENT_URI = "urn:vidu-mock:openapi"
@@ -28,6 +29,7 @@ PROFILES = {
     "upstream limits": Settings(upstream_limits=True),
     "unknown fields rejected": Settings(unknown_fields="reject"),
     "duration required": Settings(duration_required=True),
+    "integral floats rejected": Settings(integral_floats="reject"),
     "strict keys": Settings(missing_key_status=403, wrong_key_status=401, api_keys=("k",)),
     "behind a proxy": Settings(public_base_url="https://fake.example"),
 }
@@ -36,7 +38,7 @@ TRICKY = "\t\n\x0b\x0c\r\x1c\x1f \x85\xa0\u1680\u2000\u2028\u3000\ufeff"
 
 
 def served(api: Api) -> dict[str, Any]:
-    document: dict[str, Any] = api.request("GET", "/openapi.json").get_json()
+    document: dict[str, Any] = api.request("GET", OPENAPI_PATH).get_json()
     return document
 
 
@@ -132,6 +134,19 @@ def test_the_documents_body_rules_follow_each_profile_setting(
     assert changed.submit(body).status_code == 400
 
 
+def test_the_document_says_what_json_schema_cannot_under_integral_floats_reject() -> None:
+    api = make_api(Settings(integral_floats="reject"))
+    body = {**VALID_BODY, "duration": 5.0}
+    assert accepts(served(api), BODY, body)  # JSON Schema counts 5.0 as an integer
+    assert api.submit(body).status_code == 400
+    assert (
+        "5.0, are refused"
+        in served(api)["paths"][SUBMIT]["post"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ]["description"]
+    )
+
+
 @pytest.mark.parametrize(
     ("changes", "statuses"),
     [
@@ -198,7 +213,7 @@ def test_every_download_answer_is_one_the_document_declares(
     status: int,
 ) -> None:
     api, name, token = video
-    operation = schemathesis.openapi.from_wsgi("/openapi.json", api.app)[DOWNLOAD_PATH][method]
+    operation = schemathesis.openapi.from_wsgi(OPENAPI_PATH, api.app)[DOWNLOAD_PATH][method]
     case = operation.Case(path_parameters=name, query=token, headers=headers)
     assert case.call_and_validate().status_code == status
 
@@ -207,7 +222,7 @@ def test_not_modified_expired_and_unknown_videos_are_declared_answers(
     video: tuple[Api, dict[str, str], dict[str, str]],
 ) -> None:
     api, name, token = video
-    operation = schemathesis.openapi.from_wsgi("/openapi.json", api.app)[DOWNLOAD_PATH]["GET"]
+    operation = schemathesis.openapi.from_wsgi(OPENAPI_PATH, api.app)[DOWNLOAD_PATH]["GET"]
     etag = operation.Case(path_parameters=name, query=token).call().headers["etag"][0]
     cases = [
         (operation.Case(path_parameters=name, query=token, headers={"If-None-Match": etag}), 304),
@@ -224,7 +239,7 @@ def test_the_poll_of_a_submitted_task_answers_as_declared(progression: str) -> N
     strict = Settings(
         progression=Progression.parse(progression), missing_key_status=403, api_keys=(KEY,)
     )
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", make_api(strict).app)
+    schema = schemathesis.openapi.from_wsgi(OPENAPI_PATH, make_api(strict).app)
     submitted = schema[SUBMIT]["POST"].Case(body=VALID_BODY).call_and_validate(headers=AUTH)
     poll = schema[RESULT]["GET"].Case(query={"task_id": submitted.json()["task_id"]})
     for _stage in range(3):
