@@ -62,6 +62,13 @@ def test_an_unsatisfiable_range_answers_416_in_the_envelope(done: tuple[Api, str
     assert response.get_json()["reason"] == "RANGE_NOT_SATISFIABLE"
 
 
+def test_a_416_names_the_length_in_content_range(done: tuple[Api, str]) -> None:
+    api, path = done
+    length = len(api.client.get(path).data)
+    response = api.client.get(path, headers={"Range": "bytes=999999999-"})
+    assert response.headers["Content-Range"] == f"bytes */{length}"
+
+
 def test_a_matching_etag_answers_304(done: tuple[Api, str]) -> None:
     api, path = done
     etag = api.client.get(path).headers["ETag"]

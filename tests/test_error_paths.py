@@ -36,6 +36,23 @@ def test_wrong_method_is_405_naming_the_allowed_ones(api: Api, method: str, path
 
 
 @pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("TRACE", RESULT, "GET, HEAD, OPTIONS"),
+        ("GET", SUBMIT, "OPTIONS, POST"),
+        ("POST", "/media/videos/x.mp4", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_a_405_names_the_allowed_methods_in_allow(
+    api: Api, method: str, path: str, allowed: str
+) -> None:
+    response = api.request(method, path, headers=AUTH)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == allowed
+    assert envelope(response)["message"].endswith(f"use {allowed}")
+
+
+@pytest.mark.parametrize(
     ("raw", "fragment"),
     [
         (b"{", "malformed JSON"),
@@ -145,16 +162,3 @@ def test_an_unexpected_error_while_polling_is_500_get_result_failed(
     monkeypatch.setattr(fake_of(api.app).backend, "read", lambda _id: 1 / 0)
     response = api.result(task_id)
     assert (response.status_code, envelope(response)["reason"]) == (500, "GET_RESULT_FAILED")
-
-
-def test_openapi_document_is_served_and_embeds_the_schemas(api: Api) -> None:
-    document = api.request("GET", "/openapi.json").get_json()
-    assert document["openapi"].startswith("3.1")
-    assert SUBMIT in document["paths"]
-    assert document["components"]["schemas"]["task-result"]["title"] == "TaskResult"
-
-
-def test_openapi_document_is_a_valid_openapi_3_1_description(api: Api) -> None:
-    from openapi_spec_validator import validate
-
-    validate(api.request("GET", "/openapi.json").get_json())

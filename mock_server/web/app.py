@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import os
 
@@ -17,7 +19,7 @@ from mock_server.settings import Settings
 from mock_server.web import api_routes, control_routes, dashboard_routes, download_routes
 from mock_server.web.access_log import install_access_log
 from mock_server.web.journalling import install_journal
-from mock_server.web.state import install
+from mock_server.web.state import current_fake, install
 from mock_server.wire import openapi
 from mock_server.wire.errors import (
     ApiError,
@@ -43,6 +45,7 @@ HTTP_ERRORS: dict[int, type[ApiError]] = {
     413: RequestTooLarge,
     416: RangeNotSatisfiable,
 }
+CACHED_DOCUMENTS = 8
 UNEXPECTED_ERRORS: dict[str, type[ApiError]] = {
     "api.submit": CreateTaskFailed,
     "api.task_result": GetResultFailed,
@@ -77,7 +80,7 @@ def create_app(
         dashboard_routes.blueprint,
     ):
         app.register_blueprint(blueprint)
-    app.add_url_rule(OPENAPI_PATH, "openapi", lambda: openapi.document())
+    app.add_url_rule(OPENAPI_PATH, "openapi", openapi_response)
     app.add_url_rule(HEALTH_PATH, "healthz", lambda: {"status": "ok"})
     # Which process answered: lets a client tell worker processes apart.
     app.add_url_rule(ControlPath.WORKER, "worker", lambda: {"pid": os.getpid()})
@@ -87,30 +90,53 @@ def create_app(
     return app
 
 
+def openapi_response() -> Response:
+    """Describe the fake under the settings in force (they can change at run time)."""
+    return Response(openapi_text(current_fake().settings), mimetype="application/json")
+
+
+@functools.lru_cache(maxsize=CACHED_DOCUMENTS)
+def openapi_text(settings: Settings) -> str:
+    """The OpenAPI document for one set of settings, built once."""
+    return json.dumps(openapi.document(settings))
+
+
 def envelope_response(error: ApiError) -> tuple[Response, int]:
     """Answer any API error with the documented envelope."""
     return jsonify(error.envelope()), error.status_code
 
 
 def http_error_response(error: HTTPException) -> tuple[Response, int]:
-    """Turn Werkzeug's routing and protocol errors into the envelope too."""
+    """Turn Werkzeug's routing and protocol errors into the envelope too, keeping the headers
+    HTTP asks for with them (`Allow` on a 405, `Content-Range` on a 416)."""
+    response, status = envelope_response(_api_error(error))
+    for name, value in error.get_headers():
+        if name.lower() not in ("content-type", "allow"):
+            response.headers[name] = value
+    if status == MethodNotAllowed.status:
+        response.headers["Allow"] = _allowed_methods(error)
+    return response, status
+
+
+def _api_error(error: HTTPException) -> ApiError:
     status = error.code or 500
     kind = HTTP_ERRORS.get(status)
     if kind is ApiNotFound:
-        return envelope_response(ApiNotFound(f"no API at {request.method} {request.path}"))
+        return ApiNotFound(f"no API at {request.method} {request.path}")
     if kind is MethodNotAllowed:
-        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
-        message = f"{request.method} is not allowed on {request.path}; use {allowed}"
-        return envelope_response(MethodNotAllowed(message))
+        allowed = _allowed_methods(error)
+        return MethodNotAllowed(f"{request.method} is not allowed on {request.path}; use {allowed}")
     if kind is RequestTooLarge:
         limit = current_app.config["MAX_CONTENT_LENGTH"]
-        return envelope_response(
-            RequestTooLarge(f"request body is larger than the limit of {limit} bytes")
-        )
+        return RequestTooLarge(f"request body is larger than the limit of {limit} bytes")
     if kind is not None:
-        return envelope_response(kind(error.description or error.name))
-    generic = ApiError(error.description or error.name, status=status)
-    return envelope_response(generic)
+        return kind(error.description or error.name)
+    return ApiError(error.description or error.name, status=status)
+
+
+def _allowed_methods(error: HTTPException) -> str:
+    """The methods a path answers, in a stable order (Werkzeug collects them in a set)."""
+    return ", ".join(sorted(getattr(error, "valid_methods", None) or []))
 
 
 def unexpected_error_response(error: Exception) -> tuple[Response, int]:

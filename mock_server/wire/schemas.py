@@ -30,6 +30,7 @@ __all__ = [
     "IMAGE_REFS",
     "SUBMIT_REQUEST",
     "SUBMIT_RESPONSE",
+    "TASK_ID",
     "TASK_RESULT",
     "UPSTREAM_LIMITS",
     "StrictIntegerValidator",
@@ -53,6 +54,7 @@ __all__ = [
 SUBMIT_REQUEST = "submit-request"
 SUBMIT_RESPONSE = "submit-response"
 TASK_RESULT = "task-result"
+TASK_ID = "task-id"
 ERROR = "error"
 IMAGE_REFS = "submit-request.image-refs"
 UPSTREAM_LIMITS = "submit-request.upstream-limits"
