@@ -27,7 +27,14 @@ from mock_server.wire.paths import (
     kind_of,
 )
 
-__all__ = ["ACCESS_LOGGER", "AccessEntry", "install_access_log", "printable"]
+__all__ = [
+    "ACCESS_LOGGER",
+    "AccessEntry",
+    "install_access_log",
+    "log_exchange",
+    "logging_requests",
+    "printable",
+]
 
 ACCESS_LOGGER = "mock_server.access"
 OWN_PATHS = (CONTROL_PREFIX, HEALTH_PATH, OPENAPI_PATH)
@@ -94,7 +101,7 @@ def install_access_log(app: Flask) -> None:
 
 
 def _note_start() -> None:
-    if log.isEnabledFor(logging.INFO):
+    if logging_requests():
         g.vidu_mock_started = time.perf_counter()
 
 
@@ -102,43 +109,61 @@ def _log_request(response: Response) -> Response:
     started = g.get("vidu_mock_started")
     if started is None:
         return response
-    status = response.status_code
-    if status < 400 and request.method in READS and request.path.startswith(OWN_PATHS):
-        return response
-    duration_ms = (time.perf_counter() - started) * 1000
-    reason, message = _error_of(response) if status >= 400 else ("", "")
-    entry = AccessEntry(
-        request.method, request.path, status, duration_ms, reason, message, _task_id(response)
+    json_body = response.get_data() if response.is_json and not response.is_streamed else None
+    log_exchange(
+        request.method,
+        request.path,
+        request.args.get("task_id", ""),
+        response.status_code,
+        json_body,
+        started,
     )
-    log.info(entry)
     return response
 
 
-def _error_of(response: Response) -> tuple[str, str]:
+def log_exchange(
+    method: str, path: str, task_id: str, status: int, json_body: bytes | None, started: float
+) -> None:
+    """Log one request that began at `started` (`time.perf_counter()`), unless it is a
+    successful read of the fake's own endpoints; `task_id` is the query's, `json_body` the
+    answer when it is JSON."""
+    if status < 400 and method in READS and path.startswith(OWN_PATHS):
+        return
+    duration_ms = (time.perf_counter() - started) * 1000
+    document = _parsed(json_body)
+    reason, message = _error_of(document) if status >= 400 else ("", "")
+    about = _task_id(method, path, task_id, status, document)
+    log.info(AccessEntry(method, path, status, duration_ms, reason, message, about))
+
+
+def logging_requests() -> bool:
+    """Tell whether the console wants request lines (so whether to time requests at all)."""
+    return log.isEnabledFor(logging.INFO)
+
+
+def _error_of(document: Any) -> tuple[str, str]:
     """The reason and message of an error envelope, or blanks for any other body."""
-    body = _json_body(response)
-    if not isinstance(body, dict):
+    if not isinstance(document, dict):
         return "", ""
-    return str(body.get("reason", "")), str(body.get("message", ""))
+    return str(document.get("reason", "")), str(document.get("message", ""))
 
 
-def _task_id(response: Response) -> str:
+def _task_id(method: str, path: str, task_id: str, status: int, document: Any) -> str:
     """The task a request was about: the submit's answer, the poll's query or the video URL."""
-    kind = kind_of(request.method, request.path)
+    kind = kind_of(method, path)
     if kind is RequestKind.POLL:
-        return request.args.get("task_id", "").strip()
+        return task_id.strip()
     if kind is RequestKind.DOWNLOAD:
-        return request.path.removeprefix(VIDEO_PREFIX).removesuffix(".mp4")
-    if kind is RequestKind.SUBMIT and response.status_code == 200:
-        body = _json_body(response)
-        return str(body.get("task_id", "")) if isinstance(body, dict) else ""
+        return path.removeprefix(VIDEO_PREFIX).removesuffix(".mp4")
+    if kind is RequestKind.SUBMIT and status == 200 and isinstance(document, dict):
+        return str(document.get("task_id", ""))
     return ""
 
 
-def _json_body(response: Response) -> Any:
-    if not response.is_json or response.is_streamed:
+def _parsed(json_body: bytes | None) -> Any:
+    if json_body is None:
         return None
     try:
-        return json.loads(response.get_data())
+        return json.loads(json_body)
     except ValueError:
         return None

@@ -18,14 +18,15 @@ from mock_server.media.input_images import first_unusable_image
 from mock_server.settings import Settings
 from mock_server.web import api_routes, control_routes, dashboard_routes, download_routes
 from mock_server.web.access_log import install_access_log
+from mock_server.web.api_calls import UNEXPECTED
+from mock_server.web.api_routes import too_large
 from mock_server.web.journalling import install_journal
+from mock_server.web.lean_dispatch import LeanDispatch
 from mock_server.web.state import current_fake, install
 from mock_server.wire import openapi
 from mock_server.wire.errors import (
     ApiError,
     ApiNotFound,
-    CreateTaskFailed,
-    GetResultFailed,
     InternalError,
     InvalidRequestBody,
     MethodNotAllowed,
@@ -46,10 +47,6 @@ HTTP_ERRORS: dict[int, type[ApiError]] = {
     416: RangeNotSatisfiable,
 }
 CACHED_DOCUMENTS = 8
-UNEXPECTED_ERRORS: dict[str, type[ApiError]] = {
-    "api.submit": CreateTaskFailed,
-    "api.task_result": GetResultFailed,
-}
 
 
 def create_app(
@@ -58,11 +55,14 @@ def create_app(
     clock: Clock | None = None,
     store: StateStore | None = None,
     outcomes: OutcomePolicy | None = None,
+    lean_dispatch: bool = True,
 ) -> Flask:
     """Build one fake; nothing happens at import time and every instance is independent.
 
     `outcomes` decides where jobs that nothing scripted are headed (by default they succeed):
     a harness that wants some jobs to fail, chosen by their parameters, passes it here.
+    `lean_dispatch=False` answers the two API routes through Flask too (the same answers,
+    more slowly; the tests compare both ways).
     """
     settings = settings or Settings()
     app = Flask(__name__)
@@ -87,6 +87,8 @@ def create_app(
     app.register_error_handler(ApiError, envelope_response)
     app.register_error_handler(HTTPException, http_error_response)
     app.register_error_handler(Exception, unexpected_error_response)
+    if lean_dispatch:
+        app.wsgi_app = LeanDispatch(app.wsgi_app, fake, settings.max_body_bytes)  # type: ignore[method-assign]
     return app
 
 
@@ -127,8 +129,7 @@ def _api_error(error: HTTPException) -> ApiError:
         allowed = _allowed_methods(error)
         return MethodNotAllowed(f"{request.method} is not allowed on {request.path}; use {allowed}")
     if kind is RequestTooLarge:
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
-        return RequestTooLarge(f"request body is larger than the limit of {limit} bytes")
+        return too_large(current_app.config["MAX_CONTENT_LENGTH"])
     if kind is not None:
         return kind(error.description or error.name)
     return ApiError(error.description or error.name, status=status)
@@ -142,5 +143,4 @@ def _allowed_methods(error: HTTPException) -> str:
 def unexpected_error_response(error: Exception) -> tuple[Response, int]:
     """Log a bug with its traceback, and tell the client only that something failed."""
     log.exception("unexpected error on %s %s", request.method, request.path)
-    kind = UNEXPECTED_ERRORS.get(request.endpoint or "", InternalError)
-    return envelope_response(kind("internal error; the server logged the details"))
+    return envelope_response(InternalError(UNEXPECTED))

@@ -7,14 +7,22 @@ from typing import Any
 from mock_server.domain.jobs import Job
 from mock_server.domain.lifecycle import Snapshot
 from mock_server.settings import Settings
+from mock_server.wire.paths import video_path
 from mock_server.wire.statuses import TaskStatus
 
-__all__ = ["millis", "submit_body", "task_result_body"]
+__all__ = ["millis", "submit_body", "task_result_body", "video_url"]
 
 
 def millis(seconds: float | None) -> str:
     """Epoch milliseconds as a numeric string; "0" for a moment that has not happened."""
     return "0" if seconds is None else str(int(seconds * 1000))
+
+
+def video_url(job: Job, settings: Settings, host_url: str) -> str:
+    """The job's download URL, under the fake's public base URL (or the one the request came
+    in on), carrying its token."""
+    base = settings.public_base_url or host_url
+    return f"{base.rstrip('/')}{video_path(job.task_id)}?token={job.video_token}"
 
 
 def submit_body(job: Job) -> dict[str, Any]:

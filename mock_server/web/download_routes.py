@@ -11,9 +11,10 @@ from werkzeug.sansio.utils import get_current_url
 
 from mock_server.domain.jobs import Job
 from mock_server.media import VideoSpec, render_mp4
+from mock_server.web import documents
 from mock_server.web.state import current_fake
 from mock_server.wire.errors import VideoExpired, VideoNotFound
-from mock_server.wire.paths import VIDEO_PREFIX, video_path
+from mock_server.wire.paths import VIDEO_PREFIX
 from mock_server.wire.statuses import TaskStatus
 
 __all__ = ["blueprint", "download", "spec_for", "video_bytes", "video_url"]
@@ -27,9 +28,9 @@ blueprint = Blueprint("downloads", __name__)
 
 
 def video_url(job: Job) -> str:
-    """The job's download URL, under the fake's public base URL, carrying its token."""
-    base = current_fake().settings.public_base_url or host_url(request.scheme, request.host)
-    return f"{base.rstrip('/')}{video_path(job.task_id)}?token={job.video_token}"
+    """The job's download URL, for the request being answered."""
+    host = host_url(request.scheme, request.host)
+    return documents.video_url(job, current_fake().settings, host)
 
 
 @functools.lru_cache(maxsize=CACHED_HOSTS)

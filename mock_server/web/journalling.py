@@ -6,16 +6,19 @@ The hooks record every request except the fake's own (`/_mock`, `/healthz`, `/op
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from mock_server.double.fake import Fake
 from mock_server.double.journal import JournalEntry
 from mock_server.web.state import current_fake
 from mock_server.wire.exchange import HttpRequest, HttpResponse
 from mock_server.wire.paths import CONTROL_PREFIX, HEALTH_PATH, OPENAPI_PATH, kind_of
 
-__all__ = ["DEFERRED_LATENCY", "delay", "install_journal"]
+__all__ = ["DEFERRED_LATENCY", "deferring", "delay", "install_journal", "journalled", "record"]
 
 DEFERRED_LATENCY = "vidu_mock.deferred_latency"
 UNJOURNALLED = (CONTROL_PREFIX, HEALTH_PATH, OPENAPI_PATH)
@@ -33,25 +36,30 @@ def _sync() -> None:
 
 
 def delay(seconds: float) -> None:
-    """Answer late: sleep, or let an in-process caller do the waiting (it knows its timeout)."""
-    if seconds <= 0:
-        return
-    deferred = request.environ.get(DEFERRED_LATENCY)
-    if isinstance(deferred, list):
-        deferred.append(seconds)
-    else:
-        time.sleep(seconds)
+    """Answer the current Flask request late."""
+    deferring(request.environ)(seconds)
 
 
-def _journalled() -> bool:
-    if request.path.startswith(UNJOURNALLED):
-        return False
-    return current_fake().settings.journal_size > 0
+def deferring(environ: Mapping[str, Any]) -> Callable[[float], None]:
+    """How to answer a request late: sleep, or let an in-process caller do the waiting (it
+    knows its timeout)."""
+    deferred = environ.get(DEFERRED_LATENCY)
+
+    def wait(seconds: float) -> None:
+        if seconds <= 0:
+            return
+        if isinstance(deferred, list):
+            deferred.append(seconds)
+        else:
+            time.sleep(seconds)
+
+    return wait
 
 
 def _note_arrival() -> None:
-    if _journalled():
-        g.vidu_mock_arrival = (current_fake().clock.now(), time.time())
+    fake = current_fake()
+    if journalled(fake, request.path):
+        g.vidu_mock_arrival = (fake.clock.now(), time.time())
 
 
 def _record(response: Response) -> Response:
@@ -65,14 +73,28 @@ def _record(response: Response) -> Response:
         headers=tuple(request.headers.items()),
         body=_request_body(),
     )
-    answer = HttpResponse(
-        response.status_code,
-        {"content-type": response.content_type or ""},
-        response.get_data() if response.is_json else b"",
-    )
-    kind = kind_of(request.method, request.path)
-    current_fake().record(JournalEntry.of(sent, answer, arrival[0], kind, arrival[1]))
+    body = response.get_data() if response.is_json else b""
+    record(current_fake(), sent, response.status_code, response.content_type or "", body, arrival)
     return response
+
+
+def record(
+    fake: Fake,
+    sent: HttpRequest,
+    status: int,
+    content_type: str,
+    body: bytes,
+    arrival: tuple[float, float],
+) -> None:
+    """Journal one exchange that arrived at `arrival` (the fake's clock, the wall clock)."""
+    answer = HttpResponse(status, {"content-type": content_type}, body)
+    kind = kind_of(sent.method, sent.path)
+    fake.record(JournalEntry.of(sent, answer, arrival[0], kind, arrival[1]))
+
+
+def journalled(fake: Fake, path: str) -> bool:
+    """Tell whether a request to this path goes in the journal."""
+    return fake.settings.journal_size > 0 and not path.startswith(UNJOURNALLED)
 
 
 def _request_body() -> bytes:

@@ -1,0 +1,158 @@
+"""A lean WSGI layer in front of the Flask app for the emulated API's two routes.
+
+A submit (`POST`) and a poll (`GET`) are most of what a fake under load answers, and Flask's own
+request cycle was a third of their cost. This layer answers those two straight from the WSGI
+environ with the same pipeline the Flask routes use (`api_calls.answer`), journals and logs them
+the same way, and hands every other request (other paths and methods, a body sent in chunks or
+without a length) to Flask untouched. `tests/test_lean_dispatch.py` checks that both ways give
+byte-identical answers, headers and journal entries.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
+from werkzeug.sansio.utils import get_host
+
+from mock_server.double.fake import Fake
+from mock_server.web.access_log import log_exchange, logging_requests
+from mock_server.web.api_calls import ApiCall, Operation, answer, submit, task_result
+from mock_server.web.api_routes import too_large
+from mock_server.web.download_routes import host_url
+from mock_server.web.journalling import deferring, journalled, record
+from mock_server.wire.exchange import HttpRequest
+from mock_server.wire.json_body import JSON_TYPE
+from mock_server.wire.paths import RESULT_PATH, SUBMIT_PATH
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["LeanDispatch"]
+
+ROUTES: dict[tuple[str, str], Operation] = {
+    ("POST", SUBMIT_PATH): submit,
+    ("GET", RESULT_PATH): task_result,
+}
+
+
+class LeanDispatch:
+    """Answer the two API routes directly; pass everything else to the Flask app."""
+
+    def __init__(self, flask: WSGIApplication, fake: Fake, max_body_bytes: int) -> None:
+        self.flask = flask
+        self.fake = fake
+        self.max_body_bytes = max_body_bytes
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        operation = ROUTES.get((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
+        if operation is None or not _sized(environ):
+            return self.flask(environ, start_response)
+        return self._answer(environ, start_response, operation)
+
+    def _answer(
+        self, environ: WSGIEnvironment, start_response: StartResponse, operation: Operation
+    ) -> Iterable[bytes]:
+        started = time.perf_counter() if logging_requests() else None
+        fake = self.fake
+        fake.sync()
+        path = environ["PATH_INFO"]
+        arrival = (fake.clock.now(), time.time()) if journalled(fake, path) else None
+        request = _Request(environ, self.max_body_bytes)
+        status, body = answer(fake, request.call(), operation)
+        start_response(_status_line(status), [("Content-Type", JSON_TYPE), _length(body)])
+        if arrival is not None:
+            record(fake, request.sent(), status, JSON_TYPE, body, arrival)
+        if started is not None:
+            log_exchange(environ["REQUEST_METHOD"], path, request.task_id, status, body, started)
+        return [body]
+
+
+class _Request:
+    """One request read from the WSGI environ as Werkzeug would read it for Flask."""
+
+    def __init__(self, environ: WSGIEnvironment, max_body_bytes: int) -> None:
+        self.environ = environ
+        self.max_body_bytes = max_body_bytes
+        self.length = int(environ.get("CONTENT_LENGTH") or 0)
+        self.query = _query(environ.get("QUERY_STRING", ""))
+        self.task_id = next((value for name, value in self.query if name == "task_id"), "")
+        self._body: bytes | None = None
+
+    def call(self) -> ApiCall:
+        environ = self.environ
+        scheme = environ["wsgi.url_scheme"]
+        host = get_host(scheme, environ.get("HTTP_HOST"), _server(environ))
+        return ApiCall(
+            method=environ["REQUEST_METHOD"],
+            path=environ["PATH_INFO"],
+            authorization=environ.get("HTTP_AUTHORIZATION"),
+            mimetype=parse_options_header(environ.get("CONTENT_TYPE", ""))[0].lower(),
+            task_id=self.task_id,
+            host_url=host_url(scheme, host),
+            read_body=self.body,
+            delay=deferring(environ),
+        )
+
+    def body(self) -> bytes:
+        """The body, read once; refused (413) beyond the limit, as Flask refuses it."""
+        if self.length > self.max_body_bytes:
+            raise too_large(self.max_body_bytes)
+        if self._body is None:
+            self._body = self.environ["wsgi.input"].read(self.length) if self.length else b""
+        return self._body
+
+    def sent(self) -> HttpRequest:
+        """The request as the journal keeps it (the body b"" when it was refused)."""
+        body = b"" if self.length > self.max_body_bytes else self.body()
+        return HttpRequest(
+            method=self.environ["REQUEST_METHOD"],
+            path=self.environ["PATH_INFO"],
+            query=self.query,
+            headers=tuple(EnvironHeaders(self.environ).items()),
+            body=body,
+        )
+
+
+def _sized(environ: WSGIEnvironment) -> bool:
+    """Tell whether the request says how long its body is (else Flask reads it)."""
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return False
+    length = environ.get("CONTENT_LENGTH") or "0"
+    return length.isascii() and length.isdigit()
+
+
+def _query(query_string: str) -> tuple[tuple[str, str], ...]:
+    """The query's first value of each name, in order, decoded as Werkzeug decodes it."""
+    if not query_string:
+        return ()
+    firsts: dict[str, str] = {}
+    text = query_string.encode("latin1").decode()
+    for name, value in parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"):
+        firsts.setdefault(name, value)
+    return tuple(firsts.items())
+
+
+def _server(environ: WSGIEnvironment) -> tuple[str, int | None] | None:
+    """The server's name and port, as Werkzeug reads them for `request.host`."""
+    name = environ.get("SERVER_NAME")
+    if name is None:
+        return None
+    try:
+        return name, int(environ.get("SERVER_PORT"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return name, None
+
+
+@functools.cache
+def _status_line(status: int) -> str:
+    return f"{status} {HTTP_STATUS_CODES.get(status, 'UNKNOWN').upper()}"
+
+
+def _length(body: bytes) -> tuple[str, str]:
+    return ("Content-Length", str(len(body)))
