@@ -93,8 +93,8 @@ def test_live_run_with_a_budget_follows_a_task_to_a_downloaded_video(
 ) -> None:
     checks = runs["budget"].report["checks"]
     for name in ("valid_submission_is_accepted", "status_moves_forward", "video_downloads_as_mp4"):
-        assert checks[name]["verdict"] == "passed", name
-    types = runs["budget"].report["probes"]["task_result_types"]["observed"]
+        assert checks[name]["verdict"] == "held", name
+    types = runs["budget"].report["probes"]["task_result_types"]["answer"]
     assert types["video_url_ttl_type"] == "string"
     assert types["task_type"] == "VIDU_Q2_PRO_FAST_IMG2VIDEO"
 
@@ -104,7 +104,8 @@ def test_live_run_without_a_budget_spends_nothing(runs: dict[str, SuiteRun]) -> 
     assert run.code == 0, run.output[-4000:]
     assert run.report["spend"] == {"budget": 0, "paid_submissions": 0, "unexpected_accepts": 0}
     assert run.report["checks"]["valid_submission_is_accepted"]["verdict"] == "not run"
-    assert run.report["checks"]["invalid_body_is_refused"]["verdict"] == "passed"
+    assert run.report["checks"]["valid_submission_is_accepted"]["why"] == "budget"
+    assert run.report["checks"]["invalid_body_is_refused"]["verdict"] == "held"
     assert "spend: 0 paid submission(s) (budget 0)" in run.output
 
 
@@ -112,11 +113,11 @@ def test_live_run_reports_the_open_questions_it_could_answer_for_free(
     runs: dict[str, SuiteRun],
 ) -> None:
     probes = runs["free"].report["probes"]
-    assert probes["missing_api_key"]["observed"]["status"] == 400
-    assert probes["wrong_api_key"]["observed"]["reason"] == "INVALID_API_KEY"
-    assert probes["unknown_task_id"]["observed"]["status"] == 404
-    assert probes["two_images"]["verdict"] == "skipped"
-    assert (runs["free"].workdir / "free.md").read_text().count("| probe |") == len(probes)
+    assert probes["missing_api_key"]["answer"]["status"] == 400
+    assert probes["wrong_api_key"]["answer"]["reason"] == "INVALID_API_KEY"
+    assert probes["unknown_task_id"]["answer"]["status"] == 404
+    assert probes["two_images"]["verdict"] == "not measured"
+    assert (runs["free"].workdir / "free.md").read_text().count("| probe `") == len(probes)
 
 
 def test_recorded_live_exchanges_validate_and_hold_no_key(runs: dict[str, SuiteRun]) -> None:

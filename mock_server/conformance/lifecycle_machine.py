@@ -65,7 +65,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         with self.step():
             exchange = self.contract.submit(body, paid=True)
             task_id = self.contract.check(checks.valid_submission_is_accepted, exchange)
-            history = TaskHistory(self.contract, task_id)
+            history = TaskHistory(self.contract, task_id, body)
             self.histories.append(history)
             history.poll()
 
