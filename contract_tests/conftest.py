@@ -150,16 +150,32 @@ def _first_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 
 
-@pytest.fixture(scope="session")
-def contract(pytestconfig: pytest.Config) -> Contract:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Start the target before the first test, when a test will need it: its preflight (and
+    the line saying what it showed) comes before anything else."""
+    if any(
+        _in_suite(item) and "contract" in getattr(item, "fixturenames", ())
+        for item in session.items
+    ):
+        _started(session.config)
+
+
+def _started(config: pytest.Config) -> Contract:
     """The target under test, started once for the session; a failed preflight ends the run."""
-    state = pytestconfig.stash[STATE]
+    state = config.stash[STATE]
     try:
         return state.contract()
     except PreflightFailed as failed:
         state.setup_error = f"preflight: {failed}"
         state.progress.say(state.setup_error)
         pytest.exit(state.setup_error, returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+@pytest.fixture(scope="session")
+def contract(pytestconfig: pytest.Config) -> Contract:
+    """The target under test, started once for the session."""
+    return _started(pytestconfig)
 
 
 @pytest.fixture(scope="session")
@@ -174,6 +190,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     state.progress.finish()
     state.finish()
+    if state.recording is not None:
+        state.progress.say(f"recording: {state.recording}")
     path = state.options.report_path
     if path is not None:
         state.report().write(path)

@@ -76,7 +76,7 @@ def test_options_come_from_flags_then_environment_then_defaults() -> None:
 
 
 def test_a_live_target_needs_a_base_url_and_a_key() -> None:
-    with pytest.raises(ValueError, match="--target=live needs --base-url and --api-key"):
+    with pytest.raises(ValueError, match="a server at a base URL needs --base-url and --api-key"):
         SuiteOptions.resolve({"target": "live", "base_url": "https://x"}, {})
 
 

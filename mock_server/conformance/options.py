@@ -199,9 +199,14 @@ class SuiteOptions:
 
     @classmethod
     def resolve(
-        cls, given: Mapping[str, str | None], environ: Mapping[str, str] = os.environ
+        cls,
+        given: Mapping[str, str | None],
+        environ: Mapping[str, str] = os.environ,
+        *,
+        command: bool = False,
     ) -> SuiteOptions:
-        """Take each option from its flag, else its environment variable, else its default."""
+        """Take each option from its flag, else its environment variable, else its default;
+        errors name the flags of `vidu-mock contract` where `command`, pytest's otherwise."""
         values: dict[str, Any] = {}
         for spec in OPTIONS:
             text = given.get(spec.name)
@@ -209,7 +214,8 @@ class SuiteOptions:
             try:
                 values[spec.name] = spec.parse(text)
             except ValueError as exc:
-                raise ValueError(f"{spec.flag} / {spec.env}: {exc}") from None
+                flag = spec.command_flag if command and spec.command else spec.flag
+                raise ValueError(f"{flag} / {spec.env}: {exc}") from None
         options = cls(**values)
         options.validate()
         return options
@@ -217,7 +223,7 @@ class SuiteOptions:
     def validate(self) -> None:
         if self.target is TargetKind.LIVE and not (self.base_url and self.api_key):
             raise ValueError(
-                "--target=live needs --base-url and --api-key "
+                "a server at a base URL needs --base-url and --api-key "
                 "(or VIDU_CONTRACT_BASE_URL and VIDU_CONTRACT_API_KEY)"
             )
 

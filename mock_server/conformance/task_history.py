@@ -117,14 +117,15 @@ def _serving(first: Exchange, ranged: Exchange | None, again: Exchange | None) -
 def follow_to_end(
     histories: Sequence[TaskHistory], pacer: Pacer, step_s: float = FOLLOW_STEP_S
 ) -> None:
-    """Poll unfinished tasks in rounds, letting time pass, until all end or patience runs out."""
+    """Poll unfinished tasks in rounds, letting time pass, until all end or patience runs out;
+    then check that each one ended."""
     waiting = [history for history in histories if not history.finished]
     while waiting and not pacer.expired():
         pacer.pause(step_s)
         for history in waiting:
             history.poll()
         waiting = [history for history in waiting if not history.finished]
-    for history in waiting:
+    for history in histories:
         history.contract.check(
             checks.task_finishes_in_time,
             history.task_id,
