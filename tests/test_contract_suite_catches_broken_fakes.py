@@ -2,9 +2,9 @@
 
 Each variant wraps the fake's app in a WSGI middleware that breaks one documented point of the
 contract, serves it on a free port, and runs `python -m pytest contract_tests --target=live`
-against it in a subprocess (stopping at the first failing test, to stay quick; a breakage of the
-delivered video runs only the test that pays for one video). All variants run at once; each test
-then reads its run's report.
+against it in a subprocess, stopping at the first failing test. To stay quick, a breakage of
+task results runs only the lifecycle tests, and one of the delivered video only the test that
+pays for one video. All variants run at once; each test then reads its run's report.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ DELIVERY = (
     "test_delivered_video_is_what_was_asked_for_and_served_properly"
 )
 WHOLE_SUITE = ("contract_tests", "--ignore=contract_tests/test_generation.py")
+LIFECYCLE = ("contract_tests/test_lifecycle.py",)
 
 
 @dataclass(frozen=True)
@@ -324,6 +325,7 @@ VARIANTS = (
         "response_conforms_to_schema",
         True,
         "TASK_STATUS_RUNNING",
+        tests=LIFECYCLE,
     ),
     Variant(
         "missing_key",
@@ -331,6 +333,7 @@ VARIANTS = (
         "response_conforms_to_schema",
         True,
         "'audios' is a required property",
+        tests=LIFECYCLE,
     ),
     Variant(
         "null_key",
@@ -338,6 +341,7 @@ VARIANTS = (
         "response_conforms_to_schema",
         True,
         "None is not of type 'string'",
+        tests=LIFECYCLE,
     ),
     Variant(
         "float_for_int",
@@ -345,21 +349,28 @@ VARIANTS = (
         "response_conforms_to_schema",
         True,
         "is not of type 'integer'",
+        tests=LIFECYCLE,
     ),
     Variant(
         "progress_backwards",
         json_variant(lambda: task_change(_backwards)),
         "progress_never_decreases",
         True,
+        tests=LIFECYCLE,
     ),
     Variant(
-        "terminal_status_changes", json_variant(TerminalFlip), "terminal_status_is_final", True
+        "terminal_status_changes",
+        json_variant(TerminalFlip),
+        "terminal_status_is_final",
+        True,
+        tests=LIFECYCLE,
     ),
     Variant(
         "video_does_not_download",
         json_variant(lambda: task_change(_dead_video)),
         "video_downloads_as_mp4",
         True,
+        tests=LIFECYCLE,
     ),
     Variant(
         "out_of_range_accepted",
