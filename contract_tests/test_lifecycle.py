@@ -17,9 +17,9 @@ from mock_server.wire.statuses import TaskStatus
 pytestmark = pytest.mark.phase("lifecycle")
 
 QUEUED, PROCESSING = TaskStatus.QUEUED.value, TaskStatus.PROCESSING.value
+SUCCEED, FAILED = TaskStatus.SUCCEED.value, TaskStatus.FAILED.value
 DELIVERY_PROMPT = "a red kite over green hills"  # one the suite's own fake lets succeed
 DELIVERY_SEED = 424242
-SUCCEED, FAILED = TaskStatus.SUCCEED.value, TaskStatus.FAILED.value
 
 
 @pytest.mark.paid

@@ -26,13 +26,14 @@ from mock_server.wire.redaction import REDACTED
 from mock_server.wire.schemas import schema_problems
 from tests.served import served
 
-ROOT = Path(__file__).resolve().parent.parent
 KEY = "served-fake-key"
 FAKE = ("--api-keys", KEY, "--speed", "50", "--seed", "11")
 OTHER_FAKE = (*FAKE, "--wrong-key-status", "401", "--task-type", "OTHER")
 HOSTILE_PYTEST_CONFIG = '[tool.pytest.ini_options]\naddopts = "--no-such-option"\n'
 INSTALL_TIMEOUT_S = 600
 RUN_TIMEOUT_S = 400
+
+pytestmark = pytest.mark.slow
 
 
 @dataclass(frozen=True)
@@ -69,18 +70,24 @@ def quiet_run(command: list[str], **options: Any) -> subprocess.CompletedProcess
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """Build the wheel and install it, with the `contract` extra, into a new virtualenv."""
-    where = tmp_path_factory.mktemp("wheel")
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    quiet_run([*pip, "wheel", "--no-deps", "-w", str(where), str(ROOT)], timeout=INSTALL_TIMEOUT_S)
-    [wheel] = where.glob("vidu_mock-*.whl")
-    venv = where / "venv"
+def installed(built_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """Install the wheel, with the `contract` extra, into a new virtualenv."""
+    venv = tmp_path_factory.mktemp("wheel") / "venv"
     quiet_run([sys.executable, "-m", "venv", "--without-pip", str(venv)], timeout=120)
     python = venv / "bin" / "python"
-    install = [*pip, "--python", str(python), "install", f"{wheel}[contract]"]
-    quiet_run(install, timeout=INSTALL_TIMEOUT_S)
-    return Installed(wheel, venv / "bin")
+    pip = [
+        sys.executable,
+        "-m",
+        "pip",
+        "--disable-pip-version-check",
+        "-q",
+        "--python",
+        str(python),
+    ]
+    quiet_run(
+        [*pip, "install", "--no-compile", f"{built_wheel}[contract]"], timeout=INSTALL_TIMEOUT_S
+    )
+    return Installed(built_wheel, venv / "bin")
 
 
 def environment() -> dict[str, str]:
