@@ -222,7 +222,7 @@ def _summarise(report: ContractReport, written: Path | None, *, quiet: bool) -> 
     if quiet and held:
         return
     lines = [report.headline(), f"spend: {report.spend.describe()}"]
-    lines += [f"failed: {check.name}: {check.last_failure}" for check in report.failed_checks()]
+    lines += [f"failed: {check.last_failure}" for check in report.failed_checks()]
     lines += [f"failed outside the checks: {error}" for error in report.errors]
     if written is not None:
         lines.append(f"report: {written} and {markdown_path(written)}")
