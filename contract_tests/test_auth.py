@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mock_server.conformance import checks
 from mock_server.conformance.operations import Auth
+from mock_server.conformance.preflight import NOBODYS_TASK
 from mock_server.conformance.probes import answer
 from mock_server.conformance.session import Contract
 
-NOBODYS_TASK = "00000000-0000-4000-8000-000000000000"
+pytestmark = pytest.mark.phase("auth")
 
 
 def test_submit_without_a_key_is_refused(contract: Contract) -> None:

@@ -18,6 +18,8 @@ from mock_server.conformance.generation import Constraint, documented_constraint
 from mock_server.conformance.hypothesis_profiles import ExampleSettings
 from mock_server.wire.schemas import SubmitValidator
 
+pytestmark = pytest.mark.phase("validation")
+
 
 def error_sites(body: Any) -> set[tuple[tuple[Any, ...], str]]:
     validator = Draft202012Validator(generation.documented_schema())

@@ -16,7 +16,10 @@ import pytest
 
 from mock_server.conformance.operations import JSON_TYPE, json_bytes
 from mock_server.conformance.probes import answer
+from mock_server.conformance.report import Why
 from mock_server.conformance.session import Contract
+
+pytestmark = pytest.mark.phase("probes")
 
 LONG_PROMPT = "A cat surfs a long, slow wave at dawn. " * 55
 
@@ -70,7 +73,7 @@ def test_probe_records_how_the_target_treats_an_undocumented_case(
 ) -> None:
     submission = PROBES[name](contract)
     if not contract.api.budget.allows():
-        contract.probes.skip(name, "the live budget was used up before this probe")
+        contract.probes.skip(name, Why.BUDGET, "the live budget was used up before this probe")
     contract.require_budget()
     raw = json_bytes(submission.body)
     exchange = contract.api.submit(None, raw=raw, content_type=submission.content_type, paid=True)

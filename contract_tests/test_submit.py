@@ -11,8 +11,11 @@ from mock_server.conformance import checks, generation
 from mock_server.conformance.generation import Constraint, documented_constraints
 from mock_server.conformance.session import Contract
 
+pytestmark = pytest.mark.phase("validation")
+
 
 @pytest.mark.paid
+@pytest.mark.phase("acceptance")  # paid: after the lifecycle and the probes
 def test_valid_submission_is_200_with_a_task_id(contract: Contract) -> None:
     contract.require_budget()
     with contract.held_failures() as hold:

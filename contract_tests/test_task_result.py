@@ -12,6 +12,8 @@ from mock_server.conformance import checks
 from mock_server.conformance.probes import answer
 from mock_server.conformance.session import Contract
 
+pytestmark = pytest.mark.phase("validation")
+
 TASK_IDS = st.one_of(
     st.uuids().map(str),
     st.text(string.ascii_letters + string.digits + "-_", min_size=1, max_size=64),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_server.conformance import checks
 from mock_server.conformance.session import Contract
+
+pytestmark = pytest.mark.phase("validation")
 
 # Every generated path lives under a prefix no real API uses, so nothing can be created or charged.
 PREFIXES = (

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import functools
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +15,8 @@ from tests.helpers import Api, make_api
 from tests.plugin_support import FIXTURES, Client, either_fake
 from tests.redis_server import fresh_database, redis_server
 
-IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
+ROOT = Path(__file__).resolve().parent.parent
+IMAGES = ROOT / "fixtures" / "images"
 
 
 @pytest.fixture
@@ -62,3 +65,14 @@ def image_host() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package's wheel, built from this checkout once for the session."""
+    dist = tmp_path_factory.mktemp("dist")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)]
+    built = subprocess.run(command, cwd=dist, capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stdout + built.stderr
+    [wheel] = dist.glob("vidu_mock-*.whl")
+    return wheel

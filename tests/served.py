@@ -29,9 +29,11 @@ class Served:
 
 
 @contextmanager
-def serve_process(*flags: str, env: dict[str, str] | None = None) -> Iterator[Served]:
+def serve_process(
+    *flags: str, env: dict[str, str] | None = None, python: str = sys.executable
+) -> Iterator[Served]:
     """Run the fake with these flags on a free port; stop it (and any workers) afterwards."""
-    command = [sys.executable, "-m", "mock_server", "serve", "--port", "0", *flags]
+    command = [python, "-m", "mock_server", "serve", "--port", "0", *flags]
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -49,9 +51,12 @@ def serve_process(*flags: str, env: dict[str, str] | None = None) -> Iterator[Se
 
 
 @contextmanager
-def served(*flags: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run the fake with these flags and yield its base URL."""
-    with serve_process(*flags, env=env) as fake:
+def served(
+    *flags: str, env: dict[str, str] | None = None, python: str = sys.executable
+) -> Iterator[str]:
+    """Run the fake with these flags (with another installation's `python` if given) and yield
+    its base URL."""
+    with serve_process(*flags, env=env, python=python) as fake:
         yield fake.base_url
 
 

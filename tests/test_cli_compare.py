@@ -18,8 +18,9 @@ SUBMIT = "/v3/async/vidu-q2-pro-fast-img2video"
 
 
 def write_report(path: Path, target: str, missing_key_status: int) -> Path:
+    question = QUESTIONS["missing_api_key"]
     probe = ProbeResult(
-        "missing_api_key", QUESTIONS["missing_api_key"], {"status": missing_key_status}
+        "missing_api_key", question.text, question.docs, {"status": missing_key_status}
     )
     ContractReport(
         target, f"https://{target}", "2026-01-01T00:00:00+00:00", Spend(), (), (probe,)
@@ -35,7 +36,7 @@ def test_compare_prints_every_difference_and_exits_1(
     assert main(["compare", str(fake), str(live)]) == 1
     printed = capsys.readouterr().out
     assert "probe missing_api_key.status: 400 | 403" in printed
-    assert "1 difference(s)." in printed
+    assert "1 difference(s); 0 not compared." in printed
 
 
 def test_compare_of_matching_reports_exits_0(
@@ -44,7 +45,7 @@ def test_compare_of_matching_reports_exits_0(
     fake = write_report(tmp_path / "fake.json", "fake", 400)
     live = write_report(tmp_path / "live.json", "live", 400)
     assert main(["compare", str(fake), str(live)]) == 0
-    assert "0 difference(s)." in capsys.readouterr().out
+    assert "0 difference(s); 0 not compared." in capsys.readouterr().out
 
 
 def test_compare_of_a_missing_report_is_a_usage_error(
@@ -56,12 +57,17 @@ def test_compare_of_a_missing_report_is_a_usage_error(
     assert "compare:" in capsys.readouterr().err
 
 
-def test_compare_writes_a_profile_from_the_second_report(tmp_path: Path) -> None:
+def test_compare_writes_a_profile_from_the_second_report_naming_what_it_left_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fake = write_report(tmp_path / "fake.json", "fake", 400)
     live = write_report(tmp_path / "live.json", "live", 403)
     profile = tmp_path / "live-profile.json"
     main(["compare", str(fake), str(live), "--write-profile", str(profile)])
     assert json.loads(profile.read_text()) == {"missing_key_status": "403"}
+    printed = capsys.readouterr().out
+    assert f"wrote {profile} from B: missing_key_status=403. Could not decide: " in printed
+    assert "wrong_key_status (not measured: wrong_api_key)" in printed
 
 
 def test_serve_profile_sets_the_base_that_variables_and_flags_override(tmp_path: Path) -> None:

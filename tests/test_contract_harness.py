@@ -15,14 +15,16 @@ from mock_server.conformance.budget import Budget, BudgetExhausted, RefusalsStop
 from mock_server.conformance.holding import FailureHold
 from mock_server.conformance.operations import Api, Auth, Credentials
 from mock_server.conformance.options import SuiteOptions, TargetKind
-from mock_server.conformance.probes import ProbeLog, Sightings, json_type, shape
+from mock_server.conformance.probes import QUESTIONS, ProbeLog, Sightings, json_type, shape
 from mock_server.conformance.recordings import recorded
+from mock_server.conformance.report import Spend, Why
 from mock_server.conformance.transport import HttpTarget, Timeouts
 from mock_server.wire.exchange import Exchange, HttpRequest, HttpResponse
 from mock_server.wire.redaction import REDACTED
 
 SUBMIT = "/v3/async/vidu-q2-pro-fast-img2video"
 RESULT = "/v3/async/task-result"
+QUESTION_NAMES = list(QUESTIONS)
 
 
 class CountingServer:
@@ -74,7 +76,7 @@ def test_options_come_from_flags_then_environment_then_defaults() -> None:
 
 
 def test_a_live_target_needs_a_base_url_and_a_key() -> None:
-    with pytest.raises(ValueError, match="--target=live needs --base-url and --api-key"):
+    with pytest.raises(ValueError, match="a server at a base URL needs --base-url and --api-key"):
         SuiteOptions.resolve({"target": "live", "base_url": "https://x"}, {})
 
 
@@ -184,15 +186,31 @@ def test_json_types_tell_integers_from_floats() -> None:
 
 def test_sightings_note_result_types_and_5xx_polls() -> None:
     seen = Sightings()
-    running = b'{"extra": {"seed": 7}, "task": {"status": "TASK_STATUS_PROCESSING", "eta": 9}}'
+    running = (
+        b'{"extra": {"seed": 7}, "task": {"status": "TASK_STATUS_PROCESSING", "eta": 9,'
+        b' "progress_percent": 0}}'
+    )
     seen(exchange(RESULT, 200, running))
     seen(exchange(RESULT, 503, b"{}"))
     log = ProbeLog()
     seen.record_into(log)
-    results = {result.name: result.observed for result in log.results()}
+    results = {result.name: result.answer for result in log.results(Spend(None))}
+    assert results["task_result_types"] is not None
     assert results["task_result_types"]["seed_type"] == "integer"
     assert results["task_result_types"]["eta_filled_while_running"] is True
+    assert results["task_result_types"]["progress_filled_while_processing"] is False
     assert results["poll_5xx_answers"] == {"answers_5xx": 1}
+
+
+def test_what_no_task_was_seen_for_is_not_measured_for_lack_of_budget() -> None:
+    log = ProbeLog()
+    Sightings().record_into(log)
+    results = {result.name: result for result in log.results(Spend(0))}
+    assert results["task_result_types"].describe() == "not measured (budget)"
+    assert results["poll_5xx_answers"].describe() == "not measured (budget)"
+    assert results["unknown_task_id"].describe() == "not measured (skipped)"
+    log.skip("two_images", Why.TARGET_CANNOT, "refused to try")
+    assert log.results(Spend(0))[QUESTION_NAMES.index("two_images")].why is Why.TARGET_CANNOT
 
 
 def test_recorded_exchanges_redact_the_key_and_keep_no_video_bytes() -> None:

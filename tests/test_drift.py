@@ -12,7 +12,7 @@ from mock_server import Settings
 from mock_server.conformance.drift import (
     PROFILE_RULES,
     Difference,
-    differences,
+    compare,
     load_profile,
     profile_from,
     write_profile,
@@ -20,45 +20,56 @@ from mock_server.conformance.drift import (
 from mock_server.conformance.probes import QUESTIONS
 from mock_server.conformance.report import (
     CheckResult,
+    CheckVerdict,
     ContractReport,
     ProbeResult,
+    RunVerdict,
     Spend,
-    Verdict,
+    Why,
     load_report,
     markdown_path,
 )
+from mock_server.wire.schemas import schema_problems
+
+
+def probe(name: str, answer: dict[str, Any] | None = None, why: Why = Why.BUDGET) -> ProbeResult:
+    question = QUESTIONS[name]
+    return ProbeResult(name, question.text, question.docs, answer, why)
 
 
 def report(
-    probes: dict[str, dict[str, Any]] | None = None, **checks: tuple[int, int, str]
+    probes: dict[str, dict[str, Any] | None] | None = None,
+    **checks: tuple[int, int, str],
 ) -> ContractReport:
-    """A report whose probes observed `probes` and whose checks had (runs, failures, message)."""
+    """A report whose probes answered `probes` (None: not measured, for lack of budget) and whose
+    checks had (runs, failures, message)."""
     return ContractReport(
         target="fake",
         base_url="http://127.0.0.1:1",
         created_at="2026-01-01T00:00:00+00:00",
         spend=Spend(None, 3, 0),
-        checks=tuple(CheckResult(name, "what it checks", *tally) for name, tally in checks.items()),
-        probes=tuple(
-            ProbeResult(name, QUESTIONS[name], observed)
-            for name, observed in (probes or {}).items()
+        checks=tuple(
+            CheckResult(name, "what it checks", *tally, Why.BUDGET)
+            for name, tally in checks.items()
         ),
+        probes=tuple(probe(name, answer) for name, answer in (probes or {}).items()),
     )
 
 
 def test_identical_reports_have_no_differences() -> None:
     same = report({"missing_api_key": {"status": 400}}, valid_submission_is_accepted=(3, 0, ""))
-    assert differences(same, same) == []
+    assert compare(same, same).differences == ()
 
 
 def test_a_different_probe_answer_names_the_probe_and_the_field() -> None:
     fake = report({"missing_api_key": {"status": 400, "reason": "MISSING_API_KEY"}})
     live = report({"missing_api_key": {"status": 403, "reason": "INVALID_API_KEY"}})
-    assert differences(fake, live) == [
-        Difference("probe missing_api_key.status", 400, 403),
-        Difference("probe missing_api_key.reason", "MISSING_API_KEY", "INVALID_API_KEY"),
-    ]
-    assert str(differences(fake, live)[0]) == "probe missing_api_key.status: 400 | 403"
+    found = compare(fake, live).differences
+    assert found == (
+        Difference("probe missing_api_key.status", "400", "403"),
+        Difference("probe missing_api_key.reason", '"MISSING_API_KEY"', '"INVALID_API_KEY"'),
+    )
+    assert str(found[0]) == "probe missing_api_key.status: 400 | 403"
 
 
 def test_a_check_failing_on_one_side_shows_its_failure() -> None:
@@ -66,19 +77,46 @@ def test_a_check_failing_on_one_side_shows_its_failure() -> None:
     live = report(
         invalid_body_is_refused=(10, 1, "[invalid_body_is_refused] duration=11 was accepted")
     )
-    [difference] = differences(fake, live)
+    [difference] = compare(fake, live).differences
     assert difference.item == "check invalid_body_is_refused"
-    assert difference.right == "failed: [invalid_body_is_refused] duration=11 was accepted"
-
-
-def test_a_probe_skipped_on_one_side_is_a_difference() -> None:
-    fake = report({"two_images": {"status": 200}})
-    live = ContractReport(
-        "live", "https://x", "t", Spend(0), (), (ProbeResult("two_images", "q", {}, "no budget"),)
+    assert difference.left == "held (10 runs)"
+    assert difference.right == (
+        "failed (1 of 10): [invalid_body_is_refused] duration=11 was accepted"
     )
-    assert differences(fake, live) == [
-        Difference("probe two_images", "observed", "skipped: no budget")
-    ]
+
+
+def test_a_check_run_on_one_side_only_is_not_compared_and_not_counted() -> None:
+    paid = report(video_downloads_as_mp4=(2, 0, ""))
+    free = report(video_downloads_as_mp4=(0, 0, ""))
+    comparison = compare(paid, free)
+    assert comparison.differences == ()
+    assert comparison.not_compared == (
+        Difference("check video_downloads_as_mp4", "held (2 runs)", "not run (budget)"),
+    )
+
+
+def test_a_probe_answered_on_one_side_only_is_not_compared_and_not_counted() -> None:
+    comparison = compare(report({"two_images": {"status": 200}}), report({"two_images": None}))
+    assert comparison.differences == ()
+    assert comparison.not_compared == (
+        Difference("probe two_images", "answered", "not measured (budget)"),
+    )
+
+
+def test_a_field_one_answer_lacks_is_not_compared() -> None:
+    left = report({"task_result_types": {"task_type": "T", "eta_filled_while_running": True}})
+    right = report({"task_result_types": {"task_type": "T"}})
+    comparison = compare(left, right)
+    assert comparison.differences == ()
+    [item] = comparison.not_compared
+    assert str(item) == "probe task_result_types.eta_filled_while_running: true | not measured"
+
+
+def test_what_neither_side_measured_is_not_listed() -> None:
+    neither = report({"two_images": None}, video_downloads_as_mp4=(0, 0, ""))
+    comparison = compare(neither, neither)
+    assert (comparison.differences, comparison.not_compared) == ((), ())
+    assert comparison.format().endswith("0 difference(s); 0 not compared.")
 
 
 def test_profile_adopts_the_auth_statuses_the_target_chose() -> None:
@@ -89,7 +127,7 @@ def test_profile_adopts_the_auth_statuses_the_target_chose() -> None:
             "bare_api_key": {"status": 404},
         }
     )
-    profile = profile_from(live)
+    profile = profile_from(live).settings
     assert profile == {
         "missing_key_status": "403",
         "wrong_key_status": "401",
@@ -105,11 +143,14 @@ def test_profile_adopts_the_auth_statuses_the_target_chose() -> None:
 
 def test_profile_adopts_enforced_limits_only_when_every_limit_probe_agrees() -> None:
     limits = ("prompt_over_2000_chars", "two_images", "audio_with_off_peak")
-    assert profile_from(report({key: {"status": 400} for key in limits})) == {
+    assert profile_from(report({key: {"status": 400} for key in limits})).settings == {
         "upstream_limits": "true"
     }
-    mixed = {**{key: {"status": 400} for key in limits}, "two_images": {"status": 200}}
-    assert profile_from(report(mixed)) == {}
+    mixed = profile_from(
+        report({**{key: {"status": 400} for key in limits}, "two_images": {"status": 200}})
+    )
+    assert "upstream_limits" not in mixed.settings
+    assert mixed.undecided["upstream_limits"] == "no value of it gives the answer measured"
 
 
 def test_profile_adopts_observed_types_and_refusals() -> None:
@@ -121,7 +162,7 @@ def test_profile_adopts_observed_types_and_refusals() -> None:
         "unknown_body_field": {"status": 400},
         "missing_duration": {"status": 200},
     })  # fmt: skip
-    assert profile_from(live) == {
+    assert profile_from(live).settings == {
         "task_type": "VIDU_I2V",
         "video_url_ttl": "86400",
         "image_refs": "any",
@@ -132,41 +173,94 @@ def test_profile_adopts_observed_types_and_refusals() -> None:
     }
 
 
-def test_profile_ignores_skipped_probes_and_unknown_statuses() -> None:
-    skipped = ProbeResult("missing_api_key", "q", {}, "not run")
-    odd = ProbeResult("wrong_api_key", "q", {"status": 500})
-    live = ContractReport("live", "https://x", "t", Spend(0), (), (skipped, odd))
-    assert profile_from(live) == {}
+def test_profile_names_what_it_could_not_decide_and_why() -> None:
+    live = report({"missing_api_key": None, "wrong_api_key": {"status": 500}})
+    profile = profile_from(live)
+    assert profile.settings == {}
+    assert profile.undecided["missing_key_status"] == "not measured: missing_api_key"
+    assert profile.undecided["wrong_key_status"] == "no value of it gives the answer measured"
+    assert "Could not decide: missing_key_status (not measured: missing_api_key)" in (
+        profile.describe()
+    )
 
 
 def test_every_probe_a_profile_rule_reads_is_one_the_suite_runs() -> None:
     assert {probe for rule in PROFILE_RULES for probe in rule.probes} <= set(QUESTIONS)
 
 
-def test_report_survives_a_trip_through_json_and_writes_a_markdown_twin(tmp_path: Path) -> None:
+def test_report_survives_a_trip_through_json_and_matches_its_schema(tmp_path: Path) -> None:
     original = report(
-        {"missing_api_key": {"status": 400}}, wrong_key_is_refused=(2, 1, "[x] a|b\nc")
+        {"missing_api_key": {"status": 400}, "two_images": None},
+        wrong_key_is_refused=(2, 1, "[x] a|b\nc"),
+        video_downloads_as_mp4=(0, 0, ""),
     )
-    json_path, table = original.write(tmp_path / "r.json")
+    json_path, _table = original.write(tmp_path / "r.json")
+    written = json.loads(json_path.read_text())
+    assert schema_problems("contract-report", written) == []
+    assert written["schema_version"] == 2
+    assert written["checks"]["video_downloads_as_mp4"] == {
+        "verdict": "not run",
+        "rule": "what it checks",
+        "runs": 0,
+        "failures": 0,
+        "last_failure": "",
+        "why": "budget",
+    }
+    assert written["probes"]["two_images"]["verdict"] == "not measured"
+    assert written["probes"]["two_images"]["why"] == "budget"
     assert load_report(json_path) == original
-    assert table == markdown_path(json_path) == tmp_path / "r.md"
-    rows = [
-        line
-        for line in table.read_text().splitlines()
-        if line.startswith("| check") or line.startswith("| probe")
-    ]
-    assert rows[0] == "| check | `wrong_key_is_refused` | **FAILED** (1 of 2) | [x] a\\|b c |"
-    assert rows[1].startswith("| probe | `missing_api_key` | observed | status=400 |")
 
 
-def test_a_check_that_never_ran_says_so() -> None:
-    assert CheckResult("x", "s").verdict is Verdict.NOT_RUN
+def test_the_markdown_report_opens_with_a_verdict_and_tabulates_each_item(tmp_path: Path) -> None:
+    original = report(
+        {"missing_api_key": {"status": 400}, "two_images": None},
+        wrong_key_is_refused=(2, 1, "[x] a|b\nc"),
+    )
+    _json_path, table = original.write(tmp_path / "r.json")
+    assert table == markdown_path(tmp_path / "r.json") == tmp_path / "r.md"
+    lines = table.read_text().splitlines()
+    assert lines[2].startswith("**The contract fails: 0 checks held, 1 failed, 0 not run;")
+    assert "| check or probe | this target | what the docs say | note |" in lines
+    rows = [line for line in lines if line.startswith(("| check `", "| probe `"))]
+    assert (
+        rows[0]
+        == "| check `wrong_key_is_refused` | failed (1 of 2) | what it checks | [x] a\\|b c |"
+    )
+    assert rows[1].startswith(
+        "| probe `missing_api_key` | answered: status=400 | 400 MISSING_API_KEY"
+    )
+    assert rows[2].startswith("| probe `two_images` | not measured (budget) | upstream takes")
 
 
-def test_loading_something_else_than_a_report_says_so(tmp_path: Path) -> None:
+def test_a_check_that_never_ran_says_so_and_why() -> None:
+    result = CheckResult("x", "s", why=Why.TARGET_CANNOT)
+    assert result.verdict is CheckVerdict.NOT_RUN
+    assert result.describe() == "not run (target cannot)"
+
+
+def test_a_run_with_a_failure_outside_the_checks_does_not_hold() -> None:
+    held = report(wrong_key_is_refused=(2, 0, ""))
+    assert held.verdict is RunVerdict.HOLDS
+    broken = ContractReport(
+        "live", "https://x", "t", Spend(0), held.checks, errors=("test_x: ConnectionError",)
+    )
+    assert broken.verdict is RunVerdict.FAILS
+    assert "1 other failure(s)" in broken.headline()
+
+
+def test_loading_a_report_of_another_version_says_so(tmp_path: Path) -> None:
     path = tmp_path / "other.json"
-    path.write_text(json.dumps({"format": "something else"}))
-    with pytest.raises(ValueError, match="not a contract report"):
+    path.write_text(json.dumps({"format": "vidu-mock-contract-report/1", "checks": {}}))
+    with pytest.raises(ValueError, match="not a contract report of schema_version 2"):
+        load_report(path)
+
+
+def test_loading_a_broken_report_names_the_problem(tmp_path: Path) -> None:
+    written = report({"two_images": {"status": 200}}).to_json()
+    written["probes"]["two_images"]["answer"] = None  # answered, yet no answer
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(written))
+    with pytest.raises(ValueError, match=r"not a valid contract report: probes\.two_images"):
         load_report(path)
 
 

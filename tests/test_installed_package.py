@@ -41,11 +41,8 @@ def run(*command: str | Path, cwd: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dist = tmp_path_factory.mktemp("dist")
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, ROOT, cwd=dist)
-    [built] = dist.glob("vidu_mock-*.whl")
-    return built
+def wheel(built_wheel: Path) -> Path:
+    return built_wheel
 
 
 def pip_install(python: Path, *requirements: str | Path) -> None:

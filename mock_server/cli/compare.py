@@ -1,4 +1,4 @@
-"""`vidu-mock compare`: every difference between two contract reports, and profiles from them."""
+"""`vidu-mock compare`: where two contract reports differ, and profiles from them."""
 
 from __future__ import annotations
 
@@ -6,34 +6,32 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from mock_server.conformance.drift import (
-    differences,
-    format_differences,
-    profile_from,
-    write_profile,
-)
+from mock_server.conformance.drift import compare, profile_from, write_profile
 from mock_server.conformance.report import load_report
 
 __all__ = ["add_commands", "compare_command"]
 
 
 def add_commands(commands: Any) -> None:
-    compare = commands.add_parser(
+    compare_parser = commands.add_parser(
         "compare",
-        help="list every difference between two contract reports",
-        description="Print every check and probe where two contract-suite reports "
-        "(pytest contract_tests --contract-report=PATH) differ. Exit status 1 if any does.",
+        help="list the differences between two contract reports",
+        description="Compare two contract reports (vidu-mock contract --report PATH). A "
+        "difference is an item both reports measured with different answers; what only one "
+        "measured is listed as not compared and not counted. Exit status 1 if anything differs.",
     )
-    compare.add_argument("left", type=Path, metavar="A.json", help="e.g. the fake's report")
-    compare.add_argument("right", type=Path, metavar="B.json", help="e.g. the live API's report")
-    compare.add_argument(
+    compare_parser.add_argument("left", type=Path, metavar="A.json", help="e.g. the fake's report")
+    compare_parser.add_argument(
+        "right", type=Path, metavar="B.json", help="e.g. the live API's report"
+    )
+    compare_parser.add_argument(
         "--write-profile",
         type=Path,
         metavar="FILE",
         help="write the settings that make the fake answer as B's target did "
         "(load it with `vidu-mock serve --profile FILE`)",
     )
-    compare.set_defaults(run=run)
+    compare_parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -44,12 +42,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def compare_command(left: Path, right: Path, profile_path: Path | None) -> int:
-    """Print every difference between two reports; 0 when there is none, 1 otherwise."""
-    first, second = load_report(left), load_report(right)
-    print(format_differences(first, second))
+    """Print the comparison; 0 when nothing both measured differs, 1 otherwise."""
+    comparison = compare(load_report(left), load_report(right))
+    print(comparison.format())
     if profile_path is not None:
-        profile = profile_from(second)
-        write_profile(profile_path, profile)
-        adopted = ", ".join(f"{name}={value}" for name, value in sorted(profile.items()))
-        print(f"wrote {profile_path} from B: {adopted or 'nothing observed to adopt'}")
-    return 1 if differences(first, second) else 0
+        profile = profile_from(comparison.right)
+        write_profile(profile_path, profile.settings)
+        print(f"wrote {profile_path} from B: {profile.describe()}")
+    return 1 if comparison.differences else 0

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from mock_server.cli import compare, serve
+from mock_server.cli import compare, contract, serve
 from mock_server.cli.version import package_version
 
 __all__ = ["Parser", "build_parser", "main"]
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve.add_commands(commands)
+    contract.add_commands(commands)
     compare.add_commands(commands)
     parser.set_defaults(command_parsers=commands.choices)  # errors show the subcommand's usage
     return parser

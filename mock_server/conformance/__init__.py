@@ -1,3 +1,3 @@
-"""The conformance library the contract suite is built on: generation, transport, checks,
-probes, budget, report, drift and recordings.
+"""The conformance library the contract suite is built on: generation, transport, preflight,
+checks (with an mp4 box reader), probes, budget, progress, report, drift and recordings.
 """

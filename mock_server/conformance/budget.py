@@ -41,9 +41,9 @@ class Budget:
         """Tell whether this run may make any paid submission at all."""
         return self.limit is None or self.limit > 0
 
-    def allows(self) -> bool:
-        """Tell whether one more paid submission fits."""
-        return self.limit is None or self.spent < self.limit
+    def allows(self, keeping: int = 0) -> bool:
+        """Tell whether one more paid submission fits, with `keeping` units left for later."""
+        return self.limit is None or self.spent + keeping < self.limit
 
     def reserve(self) -> None:
         """Take a unit before sending a paid submission."""

@@ -1,28 +1,32 @@
 """Drift between two contract reports, and settings profiles that adopt what a target did.
 
-`vidu-mock compare FAKE.json LIVE.json` lists every check and probe where the two targets differ;
-`--write-profile FILE` turns the second report's probe answers into settings the fake loads with
-`vidu-mock serve --profile FILE`. Nothing here runs a test or knows HTTP.
+`vidu-mock compare A.json B.json` lists a difference only where both reports measured the same
+thing (a check ran on both sides, a probe was answered on both sides) and got different answers;
+what only one side measured is listed as not compared, and not counted. `--write-profile FILE`
+turns the second report's probe answers into settings the fake loads with
+`vidu-mock serve --profile FILE`, and names the settings it could not decide.
+Nothing here runs a test or knows HTTP.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mock_server.conformance.report import ContractReport, ProbeResult, Verdict
+from mock_server.conformance.report import CheckResult, ContractReport, ProbeResult
 from mock_server.settings import Settings, text_of_json_value
 
 __all__ = [
     "PROFILE_ENV",
     "PROFILE_RULES",
+    "Comparison",
     "Difference",
+    "Profile",
     "ProfileRule",
-    "differences",
-    "format_differences",
+    "compare",
     "load_profile",
     "profile_from",
     "write_profile",
@@ -34,65 +38,105 @@ PROFILE_ENV = "VIDU_MOCK_PROFILE"
 
 @dataclass(frozen=True)
 class Difference:
-    """One item where two reports disagree, with what each side said."""
+    """One item of two reports, with what each side says (as text: a verdict, a JSON value)."""
 
     item: str
-    left: Any
-    right: Any
+    left: str
+    right: str
 
     def __str__(self) -> str:
-        return f"{self.item}: {_show(self.left)} | {_show(self.right)}"
+        return f"{self.item}: {self.left} | {self.right}"
 
 
-def differences(left: ContractReport, right: ContractReport) -> list[Difference]:
-    """List every check verdict and probe answer that differs between two reports."""
-    return [*_check_differences(left, right), *_probe_differences(left, right)]
+@dataclass(frozen=True)
+class Comparison:
+    """What two reports say differently, and what only one of them measured."""
+
+    left: ContractReport
+    right: ContractReport
+    differences: tuple[Difference, ...]
+    not_compared: tuple[Difference, ...]
+
+    def format(self) -> str:
+        """Render the comparison for a terminal, first naming which report is which."""
+        lines = [
+            f"A: {self.left.target} ({self.left.base_url}), {self.left.created_at}",
+            f"B: {self.right.target} ({self.right.base_url}), {self.right.created_at}",
+        ]
+        if self.differences:
+            lines.append("Differences (measured on both sides, answered differently), A | B:")
+            lines += [f"  {difference}" for difference in self.differences]
+        if self.not_compared:
+            lines.append("Not compared (measured on one side only), A | B:")
+            lines += [f"  {item}" for item in self.not_compared]
+        lines.append(
+            f"{len(self.differences)} difference(s); {len(self.not_compared)} not compared."
+        )
+        return "\n".join(lines)
 
 
-def format_differences(left: ContractReport, right: ContractReport) -> str:
-    """Render the differences for a terminal, first naming which report is which."""
-    found = differences(left, right)
-    lines = [
-        f"A: {left.target} ({left.base_url}), {left.created_at}",
-        f"B: {right.target} ({right.base_url}), {right.created_at}",
-        "item: A | B",
-        *(str(difference) for difference in found),
-        f"{len(found)} difference(s).",
-    ]
-    return "\n".join(lines)
-
-
-def _check_differences(left: ContractReport, right: ContractReport) -> Iterator[Difference]:
+def compare(left: ContractReport, right: ContractReport) -> Comparison:
+    """Compare what both reports measured; set aside what only one of them did."""
+    differences: list[Difference] = []
+    not_compared: list[Difference] = []
     for name in _names([c.name for c in left.checks], [c.name for c in right.checks]):
-        a, b = left.check(name), right.check(name)
-        verdicts = [_check_text(result) for result in (a, b)]
-        if verdicts[0] != verdicts[1]:
-            yield Difference(f"check {name}", verdicts[0], verdicts[1])
+        _compare_checks(name, left.check(name), right.check(name), differences, not_compared)
+    for name in _names([p.name for p in left.probes], [p.name for p in right.probes]):
+        _compare_probes(name, left.probe(name), right.probe(name), differences, not_compared)
+    return Comparison(left, right, tuple(differences), tuple(not_compared))
 
 
-def _check_text(result: Any) -> str:
+def _compare_checks(
+    name: str,
+    a: CheckResult | None,
+    b: CheckResult | None,
+    differences: list[Difference],
+    not_compared: list[Difference],
+) -> None:
+    item = f"check {name}"
+    if a is None or b is None or not (a.measured and b.measured):
+        if (a is not None and a.measured) or (b is not None and b.measured):
+            not_compared.append(Difference(item, _check_text(a), _check_text(b)))
+    elif a.verdict is not b.verdict:
+        differences.append(Difference(item, _check_text(a), _check_text(b)))
+
+
+def _check_text(result: CheckResult | None) -> str:
     if result is None:
         return "absent"
-    text: str = result.verdict.value
-    return f"{text}: {result.last_failure}" if result.verdict is Verdict.FAILED else text
+    text = result.describe()
+    return f"{text}: {result.last_failure}" if result.last_failure else text
 
 
-def _probe_differences(left: ContractReport, right: ContractReport) -> Iterator[Difference]:
-    for name in _names([p.name for p in left.probes], [p.name for p in right.probes]):
-        a, b = left.probe(name), right.probe(name)
-        if a is None or b is None or a.skipped or b.skipped:
-            if _probe_text(a) != _probe_text(b):
-                yield Difference(f"probe {name}", _probe_text(a), _probe_text(b))
-            continue
-        for key in _names(list(a.observed), list(b.observed)):
-            if a.observed.get(key) != b.observed.get(key):
-                yield Difference(f"probe {name}.{key}", a.observed.get(key), b.observed.get(key))
+def _compare_probes(
+    name: str,
+    a: ProbeResult | None,
+    b: ProbeResult | None,
+    differences: list[Difference],
+    not_compared: list[Difference],
+) -> None:
+    if a is None or b is None or a.answer is None or b.answer is None:
+        if (a is not None and a.measured) or (b is not None and b.measured):
+            not_compared.append(Difference(f"probe {name}", _probe_text(a), _probe_text(b)))
+        return
+    for key in _names(list(a.answer), list(b.answer)):
+        item = f"probe {name}.{key}"
+        if key not in a.answer or key not in b.answer:
+            not_compared.append(
+                Difference(item, _key_text(a.answer, key), _key_text(b.answer, key))
+            )
+        elif a.answer[key] != b.answer[key]:
+            differences.append(Difference(item, _show(a.answer[key]), _show(b.answer[key])))
 
 
 def _probe_text(result: ProbeResult | None) -> str:
     if result is None:
         return "absent"
-    return f"skipped: {result.skipped}" if result.skipped else "observed"
+    return "answered" if result.measured else result.describe()
+
+
+def _key_text(answer: Observed, key: str) -> str:
+    return _show(answer[key]) if key in answer else "not measured"
 
 
 def _names(first: Sequence[str], second: Sequence[str]) -> list[str]:
@@ -101,7 +145,7 @@ def _names(first: Sequence[str], second: Sequence[str]) -> list[str]:
 
 
 def _show(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+    return json.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -174,16 +218,37 @@ PROFILE_RULES: tuple[ProfileRule, ...] = (
 )
 
 
-def profile_from(report: ContractReport) -> dict[str, str]:
+@dataclass(frozen=True)
+class Profile:
+    """The settings a report's answers decide, and the settings it leaves undecided (and why)."""
+
+    settings: dict[str, str] = field(default_factory=dict)
+    undecided: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        adopted = ", ".join(f"{name}={value}" for name, value in sorted(self.settings.items()))
+        text = adopted or "nothing measured to adopt"
+        if self.undecided:
+            left = "; ".join(f"{name} ({why})" for name, why in self.undecided.items())
+            text += f". Could not decide: {left}"
+        return text
+
+
+def profile_from(report: ContractReport) -> Profile:
     """Settings (name -> text) that make the fake answer as the report's target did."""
-    profile: dict[str, str] = {}
+    profile = Profile()
     for rule in PROFILE_RULES:
-        seen = [p.observed for name in rule.probes if (p := report.probe(name)) and not p.skipped]
-        if len(seen) == len(rule.probes):
-            value = rule.choose(seen)
-            if value is not None:
-                profile[rule.setting] = value
-    Settings.from_strings(profile)
+        probes = [report.probe(name) for name in rule.probes]
+        missing = [n for n, p in zip(rule.probes, probes, strict=True) if not (p and p.measured)]
+        if missing:
+            profile.undecided[rule.setting] = f"not measured: {', '.join(missing)}"
+            continue
+        value = rule.choose([p.answer for p in probes if p is not None and p.answer is not None])
+        if value is None:
+            profile.undecided[rule.setting] = "no value of it gives the answer measured"
+        else:
+            profile.settings[rule.setting] = value
+    Settings.from_strings(profile.settings)
     return profile
 
 

@@ -53,17 +53,23 @@ class ExampleSettings:
 
     profile: str = DEV
     spending_limited: bool = False
+    seeded: bool = False  # a seed was given (--hypothesis-seed): it decides, not the test's code
 
     def __post_init__(self) -> None:
         settings.get_profile(self.profile)  # refuse an unknown name at once
 
+    def _chosen(self) -> settings:
+        chosen = settings.get_profile(self.profile)
+        # A derandomized profile ignores a given seed; a seeded run means that seed to count.
+        return settings(chosen, derandomize=False) if self.seeded else chosen
+
     def examples(self) -> settings:
         """The settings of a property test under the chosen profile."""
-        return settings(settings.get_profile(self.profile))
+        return settings(self._chosen())
 
     def paid_examples(self) -> settings:
         """Like `examples`, but a failure is not shrunk when shrinking would spend money."""
-        chosen = settings.get_profile(self.profile)
+        chosen = self._chosen()
         return settings(chosen, phases=NO_REPLAY) if self.spending_limited else settings(chosen)
 
     def machines(self) -> settings:

@@ -23,6 +23,7 @@ from mock_server.conformance.task_history import TaskHistory, follow_to_end
 __all__ = ["LifecycleMachine", "machine_factory"]
 
 MAX_TASKS = 2
+KEPT_FOR_DELIVERY = 1
 WAITS = st.one_of(st.integers(0, 20), st.integers(21, 900))
 
 
@@ -45,8 +46,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         return [history for history in self.histories if history.finished]
 
     def may_submit(self) -> bool:
+        """Submit up to MAX_TASKS, leaving a unit of a budget of two or more to the test of the
+        delivered video, which runs next."""
         budget = self.contract.api.budget
-        return len(self.histories) < MAX_TASKS and budget.allows() and not self.hold.holding
+        keeping = KEPT_FOR_DELIVERY if (budget.limit or 0) > KEPT_FOR_DELIVERY else 0
+        allowed = budget.allows(keeping)
+        return len(self.histories) < MAX_TASKS and allowed and not self.hold.holding
 
     @initialize(data=st.data())
     def submit_a_first_task(self, data: st.DataObject) -> None:
@@ -65,7 +70,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         with self.step():
             exchange = self.contract.submit(body, paid=True)
             task_id = self.contract.check(checks.valid_submission_is_accepted, exchange)
-            history = TaskHistory(self.contract, task_id)
+            history = TaskHistory(self.contract, task_id, body)
             self.histories.append(history)
             history.poll()
 

@@ -1,7 +1,8 @@
 """The suite's command-line options, each also read from a `VIDU_CONTRACT_*` environment variable.
 
-Declared once here; `conftest.py` turns the declarations into pytest options and resolves them
-(flag, then environment variable, then default) into one frozen `SuiteOptions`.
+Declared once here: `conftest.py` turns the declarations into pytest options, `vidu-mock contract`
+into its own flags (under the shorter name `command` gives, where it offers the option), and
+both resolve them (flag, then environment variable, then default) into one frozen `SuiteOptions`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Any
 
 from mock_server.settings import parse_bool
 
-__all__ = ["ENV_PREFIX", "OPTIONS", "OptionSpec", "SuiteOptions", "TargetKind"]
+__all__ = ["ENV_PREFIX", "OPTIONS", "OptionSpec", "SuiteOptions", "TargetKind", "spec_named"]
 
 ENV_PREFIX = "VIDU_CONTRACT_"
-RECORDINGS_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "recordings"
+CHECKOUT_RECORDINGS = Path(__file__).resolve().parents[2] / "fixtures" / "recordings"
 
 
 class TargetKind(enum.Enum):
@@ -60,10 +61,15 @@ class OptionSpec:
     metavar: str = "VALUE"
     is_switch: bool = False
     env_suffix: str = ""
+    command: str = ""  # its name under `vidu-mock contract`; empty where that does not offer it
 
     @property
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
+
+    @property
+    def command_flag(self) -> str:
+        return "--" + self.command.replace("_", "-")
 
     @property
     def env(self) -> str:
@@ -78,21 +84,30 @@ OPTIONS: tuple[OptionSpec, ...] = (
         _target,
         "fake|live",
     ),
-    OptionSpec("base_url", "", "Base URL of the server under test (live target).", str, "URL"),
+    OptionSpec(
+        "base_url",
+        "",
+        "Base URL of the server under test (live target).",
+        str,
+        "URL",
+        command="base_url",
+    ),
     OptionSpec(
         "api_key",
         "",
         "API key for the server under test (live target); never written to reports or recordings.",
         str,
         "KEY",
+        command="api_key",
     ),
     OptionSpec(
         "live_budget",
         "0",
         "Paid submissions a live run may make (each the cheapest job: duration 1, 720p, no "
-        "audio/bgm/off-peak). 0 spends nothing.",
+        "bgm/off-peak; one asks for audio). 0 spends nothing.",
         _count,
         "N",
+        command="budget",
     ),
     OptionSpec(
         "live_time_limit",
@@ -100,6 +115,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "Seconds a live run may spend waiting for its paid tasks to finish, overall.",
         _seconds,
         "SECONDS",
+        command="time_limit",
     ),
     OptionSpec(
         "live_poll_interval",
@@ -123,15 +139,32 @@ OPTIONS: tuple[OptionSpec, ...] = (
         str,
         "PATH",
         env_suffix="REPORT",
+        command="report",
     ),
     OptionSpec(
         "record",
         "false",
-        "Record every exchange (key redacted) under --record-dir.",
+        "Record every exchange (key redacted) under --record-dir, or fixtures/recordings/ in a "
+        "checkout (./recordings elsewhere).",
         parse_bool,
         is_switch=True,
     ),
-    OptionSpec("record_dir", str(RECORDINGS_DIR), "Where --record writes recordings.", str, "DIR"),
+    OptionSpec(
+        "record_dir",
+        "",
+        "Record every exchange (key redacted) into a dated file in this directory.",
+        str,
+        "DIR",
+        command="record",
+    ),
+    OptionSpec(
+        "contract_progress",
+        "false",
+        "Say on stderr what the run is doing: each phase with its counts, each paid job.",
+        parse_bool,
+        is_switch=True,
+        env_suffix="PROGRESS",
+    ),
     OptionSpec(
         "hypothesis_profile",
         "",
@@ -140,6 +173,11 @@ OPTIONS: tuple[OptionSpec, ...] = (
         str,
     ),
 )
+
+
+def spec_named(name: str) -> OptionSpec:
+    """The declaration of one option."""
+    return next(spec for spec in OPTIONS if spec.name == name)
 
 
 @dataclass(frozen=True)
@@ -155,14 +193,20 @@ class SuiteOptions:
     live_image_url: str = ""
     contract_report: str = ""
     record: bool = False
-    record_dir: str = str(RECORDINGS_DIR)
+    record_dir: str = ""
+    contract_progress: bool = False
     hypothesis_profile: str = ""
 
     @classmethod
     def resolve(
-        cls, given: Mapping[str, str | None], environ: Mapping[str, str] = os.environ
+        cls,
+        given: Mapping[str, str | None],
+        environ: Mapping[str, str] = os.environ,
+        *,
+        command: bool = False,
     ) -> SuiteOptions:
-        """Take each option from its flag, else its environment variable, else its default."""
+        """Take each option from its flag, else its environment variable, else its default;
+        errors name the flags of `vidu-mock contract` where `command`, pytest's otherwise."""
         values: dict[str, Any] = {}
         for spec in OPTIONS:
             text = given.get(spec.name)
@@ -170,7 +214,8 @@ class SuiteOptions:
             try:
                 values[spec.name] = spec.parse(text)
             except ValueError as exc:
-                raise ValueError(f"{spec.flag} / {spec.env}: {exc}") from None
+                flag = spec.command_flag if command and spec.command else spec.flag
+                raise ValueError(f"{flag} / {spec.env}: {exc}") from None
         options = cls(**values)
         options.validate()
         return options
@@ -178,10 +223,23 @@ class SuiteOptions:
     def validate(self) -> None:
         if self.target is TargetKind.LIVE and not (self.base_url and self.api_key):
             raise ValueError(
-                "--target=live needs --base-url and --api-key "
+                "a server at a base URL needs --base-url and --api-key "
                 "(or VIDU_CONTRACT_BASE_URL and VIDU_CONTRACT_API_KEY)"
             )
 
     @property
+    def live(self) -> bool:
+        return self.target is TargetKind.LIVE
+
+    @property
     def report_path(self) -> Path | None:
         return Path(self.contract_report) if self.contract_report else None
+
+    @property
+    def recording_dir(self) -> Path | None:
+        """Where to record the run's exchanges (a given directory implies recording), or None."""
+        if self.record_dir:
+            return Path(self.record_dir)
+        if not self.record:
+            return None
+        return CHECKOUT_RECORDINGS if CHECKOUT_RECORDINGS.is_dir() else Path("recordings")

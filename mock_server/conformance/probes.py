@@ -9,44 +9,129 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from mock_server.conformance.report import ProbeResult
+from mock_server.conformance.report import ProbeResult, Spend, Why
 from mock_server.conformance.task_view import as_object
 from mock_server.wire.exchange import NOT_JSON, Exchange
 from mock_server.wire.paths import RESULT_PATH, SUBMIT_PATH
 from mock_server.wire.statuses import TaskStatus
 
-__all__ = ["NOT_RUN", "QUESTIONS", "ProbeLog", "Sightings", "answer", "json_type", "shape"]
+__all__ = ["QUESTIONS", "ProbeLog", "Question", "Sightings", "answer", "json_type", "shape"]
 
 RUNNING = (TaskStatus.QUEUED.value, TaskStatus.PROCESSING.value)
 
-QUESTIONS: dict[str, str] = {
-    "missing_api_key": "Submit without an API key: 400 MISSING_API_KEY or 403?",
-    "missing_api_key_on_poll": "Poll without an API key: 400 MISSING_API_KEY or 403?",
-    "wrong_api_key": "Submit with a wrong key: 401 or 403?",
-    "bare_api_key": "Is the key accepted without `Bearer ` (poll of an unknown id)?",
-    "unknown_task_id": "Poll an unknown task id: exact status and body?",
-    "missing_task_id": "Poll without task_id: status and reason?",
-    "prompt_over_2000_chars": "Is a prompt over 2000 characters refused?",
-    "two_images": "Is more than one image refused?",
-    "four_images": "Are more than three images refused?",
-    "amplitude_large": "Is movement_amplitude `large` (upstream's name for `high`) accepted?",
-    "audio_with_off_peak": "Is audio=true with off_peak=true refused?",
-    "non_url_image": "Is an image that is neither a URL nor a data URI refused?",
-    "integral_float_duration": "Is duration sent as 1.0 (an integral float) accepted?",
-    "null_optional_field": "Is an optional field sent as null (seed: null) accepted?",
-    "unknown_body_field": "Is a body field the docs do not list refused?",
-    "missing_content_type": "Is a submit without Content-Type refused?",
-    "text_plain_content_type": "Is a submit with Content-Type: text/plain refused?",
-    "missing_duration": "Is a submit without duration refused (docs: required, default 5)?",
-    "task_result_types": "JSON types of seed, *_time_ms, video_url_ttl; task_type; eta and "
-    "progress while running; provider_request_id presence.",
-    "poll_5xx_answers": "Does a poll ever answer 5xx instead of 200 + FAILED?",
+
+@dataclass(frozen=True)
+class Question:
+    """An open question: how it is asked, what the docs say, and whether asking it may cost."""
+
+    text: str
+    docs: str
+    paid: bool = False
+
+
+_KEYS_DOCS = "400 MISSING_API_KEY (docs); one live capture of this API family answered 403"
+_LIMIT_DOCS = "not in the reseller's docs"
+
+QUESTIONS: dict[str, Question] = {
+    "missing_api_key": Question(
+        "Submit without an API key: 400 MISSING_API_KEY or 403?", _KEYS_DOCS
+    ),
+    "missing_api_key_on_poll": Question(
+        "Poll without an API key: 400 MISSING_API_KEY or 403?", _KEYS_DOCS
+    ),
+    "wrong_api_key": Question(
+        "Submit with a wrong key: 401 or 403?",
+        "403 INVALID_API_KEY (docs); the reseller's FAQ says 401",
+    ),
+    "bare_api_key": Question(
+        "Is the key accepted without `Bearer ` (poll of an unknown id)?",
+        "Authorization: Bearer <key> (docs); some clients send the bare key",
+    ),
+    "unknown_task_id": Question(
+        "Poll an unknown task id: exact status and body?",
+        "404 TASK_NOT_FOUND (docs); the message is not documented",
+    ),
+    "missing_task_id": Question(
+        "Poll without task_id: status and reason?",
+        "task_id is required (docs); the answer to its absence is not documented",
+    ),
+    "prompt_over_2000_chars": Question(
+        "Is a prompt over 2000 characters refused?",
+        f"upstream caps prompts at 2000 characters; {_LIMIT_DOCS}",
+        paid=True,
+    ),
+    "two_images": Question(
+        "Is more than one image refused?",
+        f"upstream takes exactly one image; {_LIMIT_DOCS}",
+        paid=True,
+    ),
+    "four_images": Question(
+        "Are more than three images refused?",
+        "the reseller's playground offers up to 3 images",
+        paid=True,
+    ),
+    "amplitude_large": Question(
+        "Is movement_amplitude `large` (upstream's name for `high`) accepted?",
+        "auto, small, medium or high (docs); upstream calls the top one large",
+        paid=True,
+    ),
+    "audio_with_off_peak": Question(
+        "Is audio=true with off_peak=true refused?",
+        f"upstream cannot combine audio with off_peak; {_LIMIT_DOCS}",
+        paid=True,
+    ),
+    "non_url_image": Question(
+        "Is an image that is neither a URL nor a data URI refused?",
+        "images are URLs (docs); upstream also takes data:image/...;base64, URIs",
+        paid=True,
+    ),
+    "integral_float_duration": Question(
+        "Is duration sent as 1.0 (an integral float) accepted?",
+        "duration is an integer 1..10 (docs)",
+        paid=True,
+    ),
+    "null_optional_field": Question(
+        "Is an optional field sent as null (seed: null) accepted?", "not documented", paid=True
+    ),
+    "unknown_body_field": Question(
+        "Is a body field the docs do not list refused?", "not documented", paid=True
+    ),
+    "missing_content_type": Question(
+        "Is a submit without Content-Type refused?",
+        "send Content-Type: application/json (docs)",
+        paid=True,
+    ),
+    "text_plain_content_type": Question(
+        "Is a submit with Content-Type: text/plain refused?",
+        "send Content-Type: application/json (docs)",
+        paid=True,
+    ),
+    "missing_duration": Question(
+        "Is a submit without duration refused (docs: required, default 5)?",
+        "duration is listed as required and given a default of 5 (docs)",
+        paid=True,
+    ),
+    "task_result_types": Question(
+        "JSON types of seed, *_time_ms, video_url_ttl; task_type; eta and progress while "
+        "running; provider_request_id presence.",
+        'seed and *_time_ms are numeric strings, video_url_ttl "3600" (seen); task_type is '
+        "not documented",
+        paid=True,
+    ),
+    "poll_5xx_answers": Question(
+        "Does a poll ever answer 5xx instead of 200 + FAILED?",
+        "a failed job is HTTP 200 with status TASK_STATUS_FAILED (docs)",
+        paid=True,
+    ),
+    "video_serving": Question(
+        "How is a video served: Content-Type, Accept-Ranges, a Range request, a second download?",
+        'video_type "mp4" (docs); how the file is served is not documented',
+        paid=True,
+    ),
 }
-
-
-NOT_RUN = "not run (a paid probe without --live-budget, or deselected)"
 
 
 def json_type(value: Any) -> str:
@@ -87,28 +172,41 @@ def answer(exchange: Exchange) -> dict[str, Any]:
     return observed
 
 
+def _known(name: str) -> None:
+    if name not in QUESTIONS:
+        raise KeyError(f"no probe is named {name!r}")
+
+
 class ProbeLog:
-    """Collects what each probe saw in this run."""
+    """Collects what each probe saw in this run, or why it saw nothing."""
 
     def __init__(self) -> None:
-        self._results: dict[str, ProbeResult] = {}
+        self._answers: dict[str, dict[str, Any]] = {}
+        self._missed: dict[str, tuple[Why, str]] = {}
         self._lock = threading.Lock()
 
     def record(self, name: str, observed: Mapping[str, Any]) -> None:
+        _known(name)
         with self._lock:
-            self._results[name] = ProbeResult(name, QUESTIONS[name], dict(observed))
+            self._answers[name] = dict(observed)
 
-    def skip(self, name: str, why: str) -> None:
+    def skip(self, name: str, why: Why, note: str = "") -> None:
+        """Say why a probe gets no answer in this run (unless it got one already)."""
+        _known(name)
         with self._lock:
-            if name not in self._results:
-                self._results[name] = ProbeResult(name, QUESTIONS[name], {}, why)
+            self._missed.setdefault(name, (why, note))
 
-    def results(self) -> tuple[ProbeResult, ...]:
-        """Every probe, in a fixed order; those that did not run say so."""
-        return tuple(
-            self._results.get(name, ProbeResult(name, question, {}, NOT_RUN))
-            for name, question in QUESTIONS.items()
-        )
+    def results(self, spend: Spend) -> tuple[ProbeResult, ...]:
+        """Every probe, in a fixed order; those not measured say why."""
+        return tuple(self._result(name, question, spend) for name, question in QUESTIONS.items())
+
+    def _result(self, name: str, question: Question, spend: Spend) -> ProbeResult:
+        asked = (name, question.text, question.docs)
+        if name in self._answers:
+            return ProbeResult(*asked, self._answers[name])
+        default = Why.BUDGET if question.paid and spend.used_up else Why.SKIPPED
+        why, note = self._missed.get(name, (default, ""))
+        return ProbeResult(*asked, None, why, note)
 
 
 class Sightings:
@@ -118,7 +216,7 @@ class Sightings:
         self.types: dict[str, str] = {}
         self.values: dict[str, Any] = {}
         self.running_etas: set[int] = set()
-        self.running_progress: set[int] = set()
+        self.processing_progress: set[int] = set()
         self.poll_5xx = 0
         self.provider_request_id: bool | None = None
 
@@ -148,7 +246,9 @@ class Sightings:
         if isinstance(videos, list) and videos and isinstance(videos[0], dict):
             self._type("video_url_ttl", videos[0], "video_url_ttl", keep_value=True)
         if task.get("status") in RUNNING:
-            self._running(task)
+            _add_int(self.running_etas, task.get("eta"))
+        if task.get("status") == TaskStatus.PROCESSING.value:
+            _add_int(self.processing_progress, task.get("progress_percent"))
 
     def _type(
         self, name: str, source: Mapping[str, Any], key: str, *, keep_value: bool = False
@@ -158,28 +258,28 @@ class Sightings:
             if keep_value:
                 self.values[name] = source[key]
 
-    def _running(self, task: Mapping[str, Any]) -> None:
-        for key, seen in (("eta", self.running_etas), ("progress_percent", self.running_progress)):
-            value = task.get(key)
-            if isinstance(value, int) and not isinstance(value, bool):
-                seen.add(value)
-
     def record_into(self, log: ProbeLog) -> None:
-        """Turn what was seen into the two session-wide probes."""
+        """Turn what was seen into the two session-wide probes; both need an accepted task."""
         if self.types:
             log.record("task_result_types", self._types_observed())
-        else:
-            log.skip("task_result_types", "no task result was seen (no paid submission)")
-        log.record("poll_5xx_answers", {"answers_5xx": self.poll_5xx})
+        if self.types or self.poll_5xx:
+            log.record("poll_5xx_answers", {"answers_5xx": self.poll_5xx})
 
     def _types_observed(self) -> dict[str, Any]:
         observed: dict[str, Any] = {
             f"{name}_type": kind for name, kind in sorted(self.types.items())
         }
         observed.update(self.values)
-        observed["eta_filled_while_running"] = any(value > 0 for value in self.running_etas)
-        observed["progress_filled_while_running"] = any(
-            value > 0 for value in self.running_progress
-        )
+        # Said only where a poll caught a task running: a fast job may never be seen so.
+        if self.running_etas:
+            observed["eta_filled_while_running"] = any(value > 0 for value in self.running_etas)
+        if self.processing_progress:
+            filled = any(value > 0 for value in self.processing_progress)
+            observed["progress_filled_while_processing"] = filled
         observed["provider_request_id_present"] = self.provider_request_id
         return observed
+
+
+def _add_int(seen: set[int], value: Any) -> None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        seen.add(value)

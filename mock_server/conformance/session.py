@@ -28,9 +28,11 @@ from mock_server.conformance.holding import FailureHold
 from mock_server.conformance.hypothesis_profiles import ExampleSettings
 from mock_server.conformance.local_fake import FAKE_KEY, served_fake
 from mock_server.conformance.operations import Api, Auth, Credentials
-from mock_server.conformance.options import SuiteOptions, TargetKind
+from mock_server.conformance.options import SuiteOptions
 from mock_server.conformance.pacing import Pacer, VirtualPacer, WallClockPacer
+from mock_server.conformance.preflight import preflight
 from mock_server.conformance.probes import ProbeLog, Sightings
+from mock_server.conformance.progress import Progress
 from mock_server.conformance.recordings import ExchangeRecorder
 from mock_server.conformance.report import ContractReport
 from mock_server.conformance.sample_image import png_data_uri
@@ -60,6 +62,7 @@ class Contract:
     paid_image: str | None
     fake_clock: VirtualPacer | None = None
     restart: Callable[[], None] = field(default=lambda: None)
+    progress: Progress = field(default_factory=Progress)
 
     def __repr__(self) -> str:
         return f"Contract(at {self.api.target.base_url})"
@@ -85,8 +88,9 @@ class Contract:
         return self.conforms(self.api.call(method, path, auth=auth))
 
     def conforms(self, exchange: Exchange) -> Exchange:
-        """Check one API answer against `schemas/`."""
+        """Check one API answer against `schemas/`, and that it says it is JSON."""
         self.check(checks.response_conforms_to_schema, exchange)
+        self.check(checks.answer_says_it_is_json, exchange)
         return exchange
 
     @contextmanager
@@ -116,13 +120,18 @@ class Contract:
 class SuiteState:
     """The run's options, budget and logs; starts the target lazily and writes the outputs."""
 
-    def __init__(self, options: SuiteOptions, examples: ExampleSettings) -> None:
+    def __init__(
+        self, options: SuiteOptions, examples: ExampleSettings, progress: Progress | None = None
+    ) -> None:
         self.options = options
         self.examples = examples
+        self.progress = progress or Progress()
         self.budget = Budget(options.live_budget if self.live else None)
         self.checks = CheckLog()
         self.probes = ProbeLog()
         self.sightings = Sightings()
+        self.errors: list[str] = []
+        self.setup_error = ""
         self.recorder: ExchangeRecorder | None = None
         self.recording: Path | None = None
         self.base_url = options.base_url
@@ -137,7 +146,7 @@ class SuiteState:
 
     @property
     def live(self) -> bool:
-        return self.options.target is TargetKind.LIVE
+        return self.options.live
 
     def contract(self) -> Contract:
         """Start (once) and return the contract for the configured target."""
@@ -161,16 +170,21 @@ class SuiteState:
             paid_image=None,
             fake_clock=VirtualPacer(target),
             restart=fake.restart,
+            progress=self.progress,
         )
 
     def _live_contract(self) -> Contract:
+        """The contract for a server at a base URL, once one cheap request showed it can be
+        tested (PreflightFailed otherwise)."""
         from mock_server.conformance import generation  # late: see the module docstring
 
         target = self._target(Timeouts(), trust_env=True)
+        api = Api(target, Credentials(self.options.api_key), self.budget)
+        self.progress.say(f"preflight: {preflight(api)}")
         image = self.options.live_image_url or png_data_uri()
         interval = self.options.live_poll_interval
         return Contract(
-            api=Api(target, Credentials(self.options.api_key), self.budget),
+            api=api,
             checks=self.checks,
             examples=self.examples,
             valid_submissions=generation.valid_submissions().map(
@@ -179,12 +193,13 @@ class SuiteState:
             new_pacer=lambda: WallClockPacer(self.deadline, interval_s=interval),
             probes=self.probes,
             paid_image=image,
+            progress=self.progress,
         )
 
     def _target(self, timeouts: Timeouts, *, trust_env: bool) -> HttpTarget:
         target = HttpTarget(self.base_url, timeouts, trust_env)
-        target.observers.append(self.sightings)
-        if self.options.record:
+        target.observers += [self.sightings, self.progress]
+        if self.options.recording_dir is not None:
             source = f"the server at {self.base_url} (--target=live)" if self.live else FAKE_SOURCE
             self.recorder = ExchangeRecorder(self.options.target.value, self.base_url, source)
             target.observers.append(self.recorder)
@@ -194,17 +209,21 @@ class SuiteState:
     def report(self) -> ContractReport:
         """Everything the run saw, as a report."""
         self.sightings.record_into(self.probes)
+        spend = self.budget.spend()
         return ContractReport(
             target=self.options.target.value,
             base_url=self.base_url or "(not started)",
             created_at=self.created_at,
-            spend=self.budget.spend(),
-            checks=self.checks.results(),
-            probes=self.probes.results(),
+            spend=spend,
+            checks=self.checks.results(spend, live=self.live),
+            probes=self.probes.results(spend),
+            errors=tuple(self.errors),
+            setup_error=self.setup_error,
         )
 
     def finish(self) -> None:
         """Write the recording if asked, and stop the fake."""
-        if self.recorder is not None and self.recorder.exchanges:
-            self.recording = self.recorder.write(Path(self.options.record_dir))
+        directory = self.options.recording_dir
+        if self.recorder is not None and self.recorder.exchanges and directory is not None:
+            self.recording = self.recorder.write(directory)
         self._resources.close()

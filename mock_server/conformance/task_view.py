@@ -8,7 +8,7 @@ from typing import Any
 from mock_server.wire.exchange import Exchange
 from mock_server.wire.statuses import TaskStatus
 
-__all__ = ["TaskView", "as_object"]
+__all__ = ["TaskView", "VideoEntry", "as_object"]
 
 
 def as_object(value: Any) -> dict[str, Any]:
@@ -27,11 +27,13 @@ class TaskView:
     progress: Any
     eta: Any
     videos: Any
+    seed: Any
 
     @classmethod
     def of(cls, exchange: Exchange) -> TaskView:
         body = as_object(exchange.document)
         task = as_object(body.get("task"))
+        extra = as_object(body.get("extra"))
         return cls(
             exchange=exchange,
             task_id=task.get("task_id"),
@@ -40,6 +42,7 @@ class TaskView:
             progress=task.get("progress_percent"),
             eta=task.get("eta"),
             videos=body.get("videos"),
+            seed=extra.get("seed"),
         )
 
     @property
@@ -54,6 +57,35 @@ class TaskView:
 
     @property
     def video_urls(self) -> list[str]:
+        return [video.url for video in self.video_entries]
+
+    @property
+    def video_entries(self) -> list[VideoEntry]:
+        """Every entry of `videos` that gives a URL."""
         videos = self.videos if isinstance(self.videos, list) else []
-        urls = [video.get("video_url") for video in videos if isinstance(video, dict)]
-        return [url for url in urls if isinstance(url, str) and url]
+        entries = [VideoEntry.of(video) for video in videos if isinstance(video, dict)]
+        return [entry for entry in entries if entry.url]
+
+
+@dataclass(frozen=True)
+class VideoEntry:
+    """One entry of a task result's `videos`: where the file is, its type, how long it lasts."""
+
+    url: str
+    video_type: Any
+    ttl: Any
+
+    @classmethod
+    def of(cls, video: dict[str, Any]) -> VideoEntry:
+        url = video.get("video_url")
+        return cls(
+            url if isinstance(url, str) else "", video.get("video_type"), video.get("video_url_ttl")
+        )
+
+    @property
+    def ttl_s(self) -> float | None:
+        """The URL's lifetime in seconds, where `video_url_ttl` says it as a number."""
+        try:
+            return float(self.ttl)
+        except (TypeError, ValueError):
+            return None
