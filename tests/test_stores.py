@@ -14,7 +14,7 @@ import pytest
 from mock_server import ClockKind, Progression, Settings, create_app
 from mock_server.domain.clock import StoreClock, VirtualClock
 from mock_server.domain.jobs import Job, JobBackend
-from mock_server.domain.store import StateStore, StoreUnavailable
+from mock_server.domain.store import Glance, StateStore, StoreUnavailable
 from mock_server.double.fake import Fake
 from mock_server.settings import StoreLocation
 from mock_server.stores import open_store
@@ -386,3 +386,24 @@ def test_without_redis_server_the_redis_tests_fail_under_ci_and_skip_elsewhere(
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
         redis_server.redis_server_binary()
+
+
+def test_a_glance_tells_the_settings_version_and_whether_scripts_or_faults_exist(
+    store: StateStore,
+) -> None:
+    assert store.glance() == Glance(store.settings_version(), False, False)
+    store.push_scripts({"fail": "x"}, 1)
+    store.attach_task_faults("t", 1, 0.0)
+    assert (store.glance().scripts_queued, store.glance().task_faults) == (True, True)
+    store.pop_script()
+    assert not store.glance().scripts_queued
+    version = store.write_settings({"speed": "2"})
+    assert store.glance().settings_version == version
+
+
+def test_a_journal_number_is_never_handed_out_twice_after_a_retention_sweep(
+    store: StateStore,
+) -> None:
+    assert [store.append_entry({}, START - 100, "old", keep=10) for _ in range(2)] == [1, 2]
+    store.drop_before(START)
+    assert store.append_entry({}, START, "new", keep=10) == 3

@@ -13,17 +13,28 @@ dicts; the in-memory store keeps them as they are, the shared stores write them 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mock_server.domain.jobs import Job
 
-__all__ = ["Document", "StateStore", "StoreUnavailable", "TaskFaults"]
+__all__ = ["Document", "Glance", "StateStore", "StoreUnavailable", "TaskFaults"]
 
 Document = dict[str, Any]
 """A JSON-able value the store keeps without knowing what it is."""
 
 TaskFaults = tuple[tuple[int, ...], float]
 """The poll numbers of a task that fail, and the latency of its every poll."""
+
+
+@dataclass(frozen=True)
+class Glance:
+    """What a request checks first, read in one step: the settings' version, and whether any
+    script is queued or any task has poll faults (when not, the request need not look)."""
+
+    settings_version: int
+    scripts_queued: bool = True
+    task_faults: bool = True
 
 
 class StoreUnavailable(Exception):
@@ -149,6 +160,10 @@ class StateStore(Protocol):
         ...
 
     # Settings changed at run time ------------------------------------------------------------
+
+    def glance(self) -> Glance:
+        """The settings' version and whether scripts or task faults exist, in one read."""
+        ...
 
     def settings_version(self) -> int:
         """A number that changes whenever the settings overrides do."""

@@ -7,7 +7,6 @@ the same requests therefore give the same faults, whatever else runs in between.
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass
 
@@ -40,7 +39,6 @@ class Chaos:
     latency_seconds: float
 
     @classmethod
-    @functools.lru_cache(maxsize=16)  # settings objects change rarely; requests read them often
     def from_settings(cls, settings: Settings) -> Chaos:
         return cls(
             rejects=(

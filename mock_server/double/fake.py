@@ -9,6 +9,7 @@ settings in force, and checks at each request (`sync`) whether another one chang
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from mock_server.domain.jobs import ImageCheck, Job, JobBackend, OutcomePolicy
 from mock_server.domain.lifecycle import Snapshot
 from mock_server.domain.quotas import Quotas
 from mock_server.domain.seeds import fresh_seed
-from mock_server.domain.store import StateStore
+from mock_server.domain.store import Glance, StateStore
 from mock_server.double.faults import SUBMITS, Delay, Faults
 from mock_server.double.journal import Journal, JournalEntry
 from mock_server.double.scripts import Script
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 ROOT_SEED = "root_seed"
+EVERYTHING_POSSIBLE = Glance(settings_version=-1)
 SWEEP_INTERVAL_S = 1.0  # how often (on the fake's clock) a process looks for jobs to drop
 LISTING_BATCH = 200  # jobs read from the store at a time while a listing filters by status
 
@@ -76,6 +78,7 @@ class Fake:
         self.validator = SubmitValidator(settings)
         self._settings_version = -1
         self._next_sweep = 0.0
+        self._requests = threading.local()
         self.sync()
 
     @property
@@ -83,12 +86,20 @@ class Fake:
         return self.backend.settings
 
     def sync(self) -> None:
-        """Take up settings another process changed since this one last looked."""
-        version = self.store.settings_version()
-        if version != self._settings_version:
+        """Start a request: take up settings another process changed since this one last
+        looked, and note (for this thread) whether any script or task fault exists."""
+        glance = self.store.glance()
+        self._requests.glance = glance
+        if glance.settings_version != self._settings_version:
             version, overrides = self.store.read_settings()
             self._apply(Settings.from_strings(overrides, base=self.initial_settings))
             self._settings_version = version
+
+    def _glance(self) -> Glance:
+        """What this thread's request saw at its start (when it did not start with `sync`,
+        assume scripts and faults may exist)."""
+        glance: Glance = getattr(self._requests, "glance", EVERYTHING_POSSIBLE)
+        return glance
 
     def _apply(self, settings: Settings) -> None:
         self.backend.settings = settings
@@ -109,7 +120,7 @@ class Fake:
         self._sweep()
         place = self.quotas.hold_running_place(api_key)
         try:
-            job = self.faults.submit(params, api_key, delay)
+            job = self.faults.submit(params, api_key, delay, self._glance().scripts_queued)
         except BaseException:
             self.quotas.free_place(api_key, place)
             raise
@@ -118,7 +129,7 @@ class Fake:
 
     def read(self, task_id: str, delay: Delay) -> tuple[Job, Snapshot] | None:
         """Answer a poll of a task (None when nobody issued it, or it is past retention)."""
-        return self._kept(self.faults.read(task_id, delay))
+        return self._kept(self.faults.read(task_id, delay, self._glance().task_faults))
 
     def peek(self, task_id: str) -> tuple[Job, Snapshot] | None:
         """Look a task up without counting a read (downloads, the control API)."""

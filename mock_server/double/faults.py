@@ -15,6 +15,7 @@ from mock_server.domain.jobs import Job, JobBackend
 from mock_server.domain.lifecycle import Snapshot
 from mock_server.double.chaos import Chaos, poll_rng, submit_rng
 from mock_server.double.scripts import Script, ScriptBook, ScriptError, script_from_prompt
+from mock_server.settings import Settings
 from mock_server.wire.errors import (
     ApiError,
     CreateTaskFailed,
@@ -53,11 +54,24 @@ class Faults:
     def __init__(self, backend: JobBackend) -> None:
         self.backend = backend
         self.book = ScriptBook(backend.store)
+        self._chaos_of: tuple[Settings | None, Chaos] = (None, Chaos.from_settings(Settings()))
 
-    def submit(self, params: Mapping[str, Any], api_key: str, delay: Delay) -> Job:
-        """Create a job the way its script says: late, rejected, or headed for an outcome."""
+    def _chaos(self) -> Chaos:
+        """The chaos the settings in force give, worked out again only when they change."""
+        settings, chaos = self._chaos_of
+        if settings is not self.backend.settings:
+            settings = self.backend.settings
+            chaos = Chaos.from_settings(settings)
+            self._chaos_of = (settings, chaos)
+        return chaos
+
+    def submit(
+        self, params: Mapping[str, Any], api_key: str, delay: Delay, scripts_queued: bool = True
+    ) -> Job:
+        """Create a job the way its script says: late, rejected, or headed for an outcome
+        (`scripts_queued` False: the request saw no queued script, so none is taken)."""
         backend = self.backend
-        script = self._script_for(params)
+        script = self._script_for(params, scripts_queued)
         if script is None:
             return backend.submit(params, api_key)
         delay(script.latency)
@@ -69,24 +83,27 @@ class Faults:
         )  # it was the submit's
         return job
 
-    def _script_for(self, params: Mapping[str, Any]) -> Script | None:
+    def _script_for(self, params: Mapping[str, Any], scripts_queued: bool) -> Script | None:
         backend = self.backend
-        chaos = Chaos.from_settings(backend.settings)
+        chaos = self._chaos()
         number = int(backend.store.add_to_counter(SUBMITS, 1)) if chaos.active else 0
         if backend.settings.prompt_markers:
             marked = _marked_script(str(params.get("prompt", "")))
             if marked is not None:
                 return marked
-        queued = self.book.take_next()
+        queued = self.book.take_next() if scripts_queued else None
         if queued is not None:
             return queued
         return chaos.submit_script(submit_rng(backend.root_seed, number)) if chaos.active else None
 
-    def read(self, task_id: str, delay: Delay) -> tuple[Job, Snapshot] | None:
-        """Answer a poll, unless its script or chaos makes it late or a 500."""
+    def read(
+        self, task_id: str, delay: Delay, tasks_scripted: bool = True
+    ) -> tuple[Job, Snapshot] | None:
+        """Answer a poll, unless its script or chaos makes it late or a 500 (`tasks_scripted`
+        False: the request saw no task with poll faults)."""
         backend = self.backend
-        chaos = Chaos.from_settings(backend.settings)
-        if not chaos.active and not self.book.has_faults(task_id):
+        chaos = self._chaos()
+        if not chaos.active and not (tasks_scripted and self.book.has_faults(task_id)):
             return backend.read(task_id)
         if backend.peek(task_id) is None:
             return None

@@ -9,7 +9,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 
 from mock_server.domain.jobs import Job
-from mock_server.domain.store import Document, TaskFaults
+from mock_server.domain.store import Document, Glance, TaskFaults
 
 __all__ = ["MemoryStore"]
 
@@ -231,6 +231,9 @@ class MemoryStore:
 
     def settings_version(self) -> int:
         return self._settings[0]
+
+    def glance(self) -> Glance:
+        return Glance(self._settings[0], bool(self._scripts), bool(self._faults))
 
     def read_settings(self) -> tuple[int, dict[str, str]]:
         version, overrides = self._settings

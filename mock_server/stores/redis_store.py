@@ -15,7 +15,8 @@ from typing import Any
 import redis
 
 from mock_server.domain.jobs import Job, job_document, job_from_document
-from mock_server.domain.store import Document, StoreUnavailable, TaskFaults
+from mock_server.domain.store import Document, Glance, StoreUnavailable, TaskFaults
+from mock_server.stores import json_codec
 
 __all__ = ["RedisStore"]
 
@@ -98,6 +99,10 @@ local found = redis.call('LRANGE', KEYS[1], start, stop)
 table.insert(found, 1, first)
 return found
 """
+GLANCE = """
+local version = redis.call('GET', KEYS[1]) or '0'
+return {version, redis.call('LLEN', KEYS[2]), redis.call('HLEN', KEYS[3])}
+"""
 WRITE_SETTINGS = """
 redis.call('SET', KEYS[1], ARGV[1])
 return redis.call('INCR', KEYS[2])
@@ -126,6 +131,7 @@ class RedisStore:
         self._count_poll, self._append = register(COUNT_POLL), register(APPEND)
         self._write_settings = register(WRITE_SETTINGS)
         self._entries_after = register(ENTRIES_AFTER)
+        self._glance = register(GLANCE)
 
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r})"
@@ -224,7 +230,7 @@ class RedisStore:
     # Scripts and poll counts -----------------------------------------------------------------
 
     def push_scripts(self, script: Document, count: int) -> None:
-        self._redis.rpush(_key("scripts"), *[json.dumps(script)] * count)
+        self._redis.rpush(_key("scripts"), *[json_codec.dumps(script)] * count)
 
     def pop_script(self) -> Document | None:
         data = self._redis.lpop(_key("scripts"))
@@ -257,7 +263,9 @@ class RedisStore:
 
     def append_entry(self, entry: Document, time: float, task_id: str, keep: int) -> int:
         keys = [_key("journal"), _key("journal:count")]
-        return int(self._append(keys=keys, args=[json.dumps(entry), keep, repr(time), task_id]))
+        return int(
+            self._append(keys=keys, args=[json_codec.dumps(entry), keep, repr(time), task_id])
+        )
 
     def entries(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Document]]:
         """Read from where `after` falls when the kept entries are numbered without gaps (as
@@ -265,14 +273,14 @@ class RedisStore:
         first, *items = self._entries_after(keys=[_key("journal")], args=[after, limit or 0])
         found = [(int(index), data) for index, _, _, data in map(json.loads, items)]
         if found and found[0][0] != max(after + 1, int(first)):
-            every = [json.loads(item) for item in self._redis.lrange(_key("journal"), 0, -1)]
+            every = [json_codec.loads(item) for item in self._redis.lrange(_key("journal"), 0, -1)]
             found = [(int(index), data) for index, _, _, data in every if index > after]
             found = found if limit is None else found[:limit]
         return found
 
     def last_entry_index(self) -> int:
         last = self._redis.lindex(_key("journal"), -1)
-        return 0 if last is None else int(json.loads(last)[0])
+        return 0 if last is None else int(json_codec.loads(last)[0])
 
     def clear_journal(self) -> None:
         self._redis.delete(_key("journal"), _key("journal:count"))
@@ -282,14 +290,19 @@ class RedisStore:
     def settings_version(self) -> int:
         return int(self._redis.get(_key("settings:version")) or 0)
 
+    def glance(self) -> Glance:
+        keys = [_key("settings:version"), _key("scripts"), _key("faults:latency")]
+        version, scripts, faults = self._glance(keys=keys)
+        return Glance(int(version or 0), bool(scripts), bool(faults))
+
     def read_settings(self) -> tuple[int, dict[str, str]]:
         version, data = self._redis.mget([_key("settings:version"), _key("settings")])
-        overrides: dict[str, str] = json.loads(data) if data else {}
+        overrides: dict[str, str] = json_codec.loads(data) if data else {}
         return int(version or 0), overrides
 
     def write_settings(self, overrides: dict[str, str]) -> int:
         keys = [_key("settings"), _key("settings:version")]
-        return int(self._write_settings(keys=keys, args=[json.dumps(overrides)]))
+        return int(self._write_settings(keys=keys, args=[json_codec.dumps(overrides)]))
 
     # Forgetting ----------------------------------------------------------------------------
 
@@ -356,16 +369,16 @@ def _job(task_id: str) -> str:
 
 
 def _document(data: str) -> Document:
-    document: Document = json.loads(data)
+    document: Document = json_codec.loads(data)
     return document
 
 
 def _dump_job(job: Job) -> str:
-    return json.dumps(job_document(job))
+    return json_codec.dumps(job_document(job))
 
 
 def _load_job(data: str, reads: Any) -> Job:
-    job = job_from_document(json.loads(data))
+    job = job_from_document(json_codec.loads(data))
     if job.reads != int(reads):
         object.__setattr__(job, "reads", int(reads))  # a fresh copy nobody else holds yet
     return job
@@ -373,5 +386,5 @@ def _load_job(data: str, reads: Any) -> Job:
 
 def _kept(item: str, cutoff: float, tasks: set[str]) -> bool:
     """Tell whether a journal item outlives a retention sweep."""
-    _index, time, task_id, _data = json.loads(item)
+    _index, time, task_id, _data = json_codec.loads(item)
     return bool(time >= cutoff and task_id not in tasks)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import sqlite3
 import threading
@@ -19,7 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mock_server.domain.jobs import Job, job_document, job_from_document
-from mock_server.domain.store import Document, StoreUnavailable, TaskFaults
+from mock_server.domain.store import Document, Glance, StoreUnavailable, TaskFaults
+from mock_server.stores import json_codec
 
 __all__ = ["SQLiteStore"]
 
@@ -31,6 +31,8 @@ MMAP_BYTES = 256 * 1024 * 1024
 SEQUENCE_BLOCK = 64  # sequence numbers a process reserves with one write
 SETTINGS_VERSION = "settings_version"
 JOURNAL_KEEP = "journal_keep"
+JOURNAL_FLOOR = "journal_floor"  # numbers at or below it were handed out before, never again
+TRIM_EVERY = 64
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS claimed (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value NOT NULL)",
@@ -38,7 +40,6 @@ SCHEMA = (
     f"INSERT OR IGNORE INTO counters VALUES ('{SETTINGS_VERSION}', 0)",
     "CREATE TABLE IF NOT EXISTS jobs (task_id TEXT PRIMARY KEY, reads INTEGER NOT NULL, "
     "submitted_at REAL NOT NULL, data TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS jobs_by_age ON jobs (submitted_at)",
     "CREATE TABLE IF NOT EXISTS running (api_key TEXT, token TEXT, task_id TEXT NOT NULL, "
     "PRIMARY KEY (api_key, token))",
     "CREATE TABLE IF NOT EXISTS windows (key TEXT NOT NULL, at REAL NOT NULL)",
@@ -49,13 +50,15 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS task_faults (task_id TEXT PRIMARY KEY, latency REAL NOT NULL)",
     "CREATE TABLE IF NOT EXISTS fail_polls (task_id TEXT, poll INTEGER, "
     "PRIMARY KEY (task_id, poll))",
-    "CREATE TABLE IF NOT EXISTS journal (idx INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "CREATE TABLE IF NOT EXISTS journal (idx INTEGER PRIMARY KEY, "
     "time REAL NOT NULL, task_id TEXT NOT NULL, data TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, data TEXT NOT NULL)",
     f"INSERT OR IGNORE INTO counters VALUES ('{JOURNAL_KEEP}', 10000)",
-    # Keep the journal bounded within the appending statement: one write per journalled request.
-    "CREATE TRIGGER IF NOT EXISTS journal_bound AFTER INSERT ON journal BEGIN "
-    "DELETE FROM journal WHERE idx <= NEW.idx - "
+    f"INSERT OR IGNORE INTO counters VALUES ('{JOURNAL_FLOOR}', 0)",
+    # Trim the journal within the appending statement, every 64 entries: one write per journalled
+    # request, and rarely a second page. Reads apply the bound exactly.
+    "CREATE TRIGGER IF NOT EXISTS journal_trim AFTER INSERT ON journal "
+    f"WHEN NEW.idx % {TRIM_EVERY} = 0 BEGIN DELETE FROM journal WHERE idx <= NEW.idx - "
     f"(SELECT value FROM counters WHERE name = '{JOURNAL_KEEP}'); END",
 )
 PER_CONNECTION_PRAGMAS = (
@@ -68,8 +71,19 @@ FORGOTTEN_ON_CLEAR = (
     *("documents", "journal"),
 )
 
+_KEEP = f"(SELECT value FROM counters WHERE name = '{JOURNAL_KEEP}')"
+_LAST = "(SELECT coalesce(max(idx), 0) FROM journal)"
+_APPEND = (
+    f"INSERT INTO journal (idx, time, task_id, data) VALUES (max({_LAST}, "
+    f"(SELECT value FROM counters WHERE name = '{JOURNAL_FLOOR}')) + 1, ?, ?, ?) RETURNING idx"
+)
+_GLANCE = (
+    f"SELECT (SELECT value FROM counters WHERE name = '{SETTINGS_VERSION}'), "
+    "EXISTS (SELECT 1 FROM scripts), EXISTS (SELECT 1 FROM task_faults)"
+)
 _RESERVE = "UPDATE counters SET value = value + ? WHERE name = 'sequence' RETURNING value"
 _ADD = "UPDATE counters SET value = value + ? WHERE name = ? RETURNING value"
+_SET = "UPDATE counters SET value = ? WHERE name = ?"
 
 T = TypeVar("T")
 
@@ -248,7 +262,7 @@ class SQLiteStore:
 
     def push_scripts(self, script: Document, count: int) -> None:
         self._run(
-            "INSERT INTO scripts (data, remaining) VALUES (?, ?)", (json.dumps(script), count)
+            "INSERT INTO scripts (data, remaining) VALUES (?, ?)", (json_codec.dumps(script), count)
         )
 
     def pop_script(self) -> Document | None:
@@ -263,12 +277,12 @@ class SQLiteStore:
                 return None
             if row[1] == 0:
                 db.execute("DELETE FROM scripts WHERE remaining <= 0")
-            script: Document = json.loads(row[0])
+            script: Document = json_codec.loads(row[0])
             return script
 
     def queued_scripts(self) -> list[Document]:
         rows = self._run("SELECT data, remaining FROM scripts ORDER BY id")
-        return [json.loads(data) for data, remaining in rows for _ in range(remaining)]
+        return [json_codec.loads(data) for data, remaining in rows for _ in range(remaining)]
 
     def attach_task_faults(self, task_id: str, fail_poll: int | None, latency: float) -> None:
         with self._transaction() as db:
@@ -319,31 +333,33 @@ class SQLiteStore:
         if keep != self._journal_keep:
             self._run("UPDATE counters SET value = ? WHERE name = ?", (keep, JOURNAL_KEEP))
             self._journal_keep = keep
-        (index,) = self._run(
-            "INSERT INTO journal (time, task_id, data) VALUES (?, ?, ?) RETURNING idx",
-            (time, task_id, json.dumps(entry)),
-        )[0]
+        (index,) = self._run(_APPEND, (time, task_id, json_codec.dumps(entry)))[0]
         return int(index)
 
     def entries(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Document]]:
         rows = self._run(
-            "SELECT idx, data FROM journal WHERE idx > ? ORDER BY idx LIMIT ?",
+            f"SELECT idx, data FROM journal WHERE idx > max(?, {_LAST} - {_KEEP}) "
+            "ORDER BY idx LIMIT ?",
             (after, -1 if limit is None else limit),
         )
-        return [(int(index), json.loads(data)) for index, data in rows]
+        return [(int(index), json_codec.loads(data)) for index, data in rows]
 
     def last_entry_index(self) -> int:
-        return int(self._run("SELECT coalesce(max(idx), 0) FROM journal")[0][0])
+        return int(self._run(f"SELECT CASE WHEN {_KEEP} > 0 THEN {_LAST} ELSE 0 END")[0][0])
 
     def clear_journal(self) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM journal")
-            db.execute("DELETE FROM sqlite_sequence WHERE name = 'journal'")
+            db.execute(_SET, (0, JOURNAL_FLOOR))
 
     # Settings ------------------------------------------------------------------------------
 
     def settings_version(self) -> int:
         return int(self.counter(SETTINGS_VERSION))
+
+    def glance(self) -> Glance:
+        version, scripts, faults = self._run(_GLANCE)[0]
+        return Glance(int(version), bool(scripts), bool(faults))
 
     def read_settings(self) -> tuple[int, dict[str, str]]:
         with self._transaction() as db:
@@ -351,13 +367,14 @@ class SQLiteStore:
                 "SELECT value FROM counters WHERE name = ?", (SETTINGS_VERSION,)
             ).fetchone()[0]
             row = db.execute("SELECT data FROM documents WHERE name = 'settings'").fetchone()
-        overrides: dict[str, str] = json.loads(row[0]) if row else {}
+        overrides: dict[str, str] = json_codec.loads(row[0]) if row else {}
         return int(version), overrides
 
     def write_settings(self, overrides: dict[str, str]) -> int:
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO documents VALUES ('settings', ?)", (json.dumps(overrides),)
+                "INSERT OR REPLACE INTO documents VALUES ('settings', ?)",
+                (json_codec.dumps(overrides),),
             )
             (version,) = db.execute(_ADD, (1, SETTINGS_VERSION)).fetchone()
             return int(version)
@@ -367,6 +384,9 @@ class SQLiteStore:
     def drop_before(self, cutoff: float) -> int:
         old = "SELECT task_id FROM jobs WHERE submitted_at < ?"
         with self._transaction() as db:
+            db.execute(
+                f"UPDATE counters SET value = max(value, {_LAST}) WHERE name = ?", (JOURNAL_FLOOR,)
+            )
             db.execute(
                 f"DELETE FROM journal WHERE time < ? OR task_id IN ({old})", (cutoff, cutoff)
             )
@@ -379,7 +399,7 @@ class SQLiteStore:
         with self._transaction() as db:
             for table in FORGOTTEN_ON_CLEAR:
                 db.execute(f"DELETE FROM {table}")
-            db.execute("DELETE FROM sqlite_sequence WHERE name = 'journal'")
+            db.execute(_SET, (0, JOURNAL_FLOOR))
             db.execute(_ADD, (1, SETTINGS_VERSION))
 
 
@@ -405,11 +425,11 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _dump_job(job: Job) -> str:
-    return json.dumps(job_document(job))
+    return json_codec.dumps(job_document(job))
 
 
 def _load_job(data: str, reads: int) -> Job:
-    job = job_from_document(json.loads(data))
+    job = job_from_document(json_codec.loads(data))
     if job.reads != reads:
         object.__setattr__(job, "reads", reads)  # a fresh copy nobody else holds yet
     return job
