@@ -30,6 +30,8 @@ from targets import Running, Target
 from mock_server.serving.workers import THREADS_PER_WORKER
 
 HERE = Path(__file__).resolve().parent
+WARM_UP_ROUND_S = 2.0
+STEADY = 0.05
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ class Plan:
     """How long and how hard to measure."""
 
     seconds: float
-    warm_up_seconds: float
+    warm_up_seconds: float  # every target is warmed at least this long...
+    max_warm_up_seconds: float  # ...and until its throughput is steady, at most this long
+    rounds: int  # measurements of each target, taken in turn; the medians are reported
     connections: int
     seeded_jobs: int
     retained_jobs: int  # 0: skip the retained-jobs measurements
@@ -50,7 +54,9 @@ class Plan:
 
 FULL = Plan(
     seconds=8.0,
-    warm_up_seconds=3.0,
+    warm_up_seconds=6.0,
+    max_warm_up_seconds=60.0,
+    rounds=3,
     connections=32,
     seeded_jobs=1_000,
     retained_jobs=100_000,
@@ -63,6 +69,8 @@ FULL = Plan(
 QUICK = Plan(
     seconds=1.0,
     warm_up_seconds=0.0,
+    max_warm_up_seconds=0.0,
+    rounds=1,
     connections=8,
     seeded_jobs=50,
     retained_jobs=0,
@@ -146,39 +154,82 @@ def peer_targets(scratch: Path, skipped: list[str]) -> list[Target]:
     return chosen + ([] if "Prism" in gaps else [peers.prism(scratch)])
 
 
-def measure_target(target: Target, plan: Plan, wrk: Wrk | None, scratch: Path) -> Measured:
-    running = targets.start(target, scratch)
+def measure_all(
+    chosen: list[Target], plan: Plan, wrk: Wrk | None, scratch: Path, skipped: list[str]
+) -> list[Measured]:
+    """Start every target, warm each until it is steady, then measure them in turn, round
+    after round: a noisy moment of a shared machine then costs every target alike."""
+    started: list[Running] = []
     try:
-        return _measure_running(running, plan, wrk, scratch)
+        for target in chosen:
+            print(f"starting {target.name} ...", file=sys.stderr, flush=True)
+            started.append(targets.start(target, scratch))
+        ids = {running.target.name: _seeded(running, plan, scratch) for running in started}
+        measured = [Measured(running.target.name, running.first_answer_s) for running in started]
+        if wrk is None:
+            return _weighed(started, measured)
+        for running in started:
+            warmed = _warm_up(running, plan, wrk, ids[running.target.name])
+            if warmed:
+                skipped.append(f"{running.target.name}: warmed for {warmed:.0f} s")
+        rounds: dict[str, list[tuple[LoadResult, LoadResult]]] = {}
+        for number in range(plan.rounds):
+            for running in started:
+                print(f"round {number + 1}: {running.target.name}", file=sys.stderr, flush=True)
+                poll = wrk.poll(running.base, plan.seconds, ids[running.target.name])
+                submit = wrk.submit(running.base, plan.seconds)
+                rounds.setdefault(running.target.name, []).append((poll, submit))
+        for running, item in zip(started, measured, strict=True):
+            item.poll, item.submit = _medians(rounds[running.target.name])
+        _weighed(started, measured)
+        for running, item in zip(started, measured, strict=True):
+            if plan.retained_jobs and running.target.retain:
+                item.extra = _retained(running, plan, wrk, ids[running.target.name], item)
+        return measured
     finally:
-        running.stop()
+        for running in started:
+            running.stop()
 
 
-def _measure_running(running: Running, plan: Plan, wrk: Wrk | None, scratch: Path) -> Measured:
-    measured = Measured(running.target.name, first_answer_s=running.first_answer_s)
-    ids_file = scratch / "ids.txt"
+def _seeded(running: Running, plan: Plan, scratch: Path) -> Path:
+    ids_file = scratch / f"ids-{running.port}.txt"
     if running.target.is_fake:
-        seed_jobs(running.base, plan.seeded_jobs, ids_file)
-    else:
-        peer_ids(plan.seeded_jobs, ids_file)
-    if wrk is not None:
-        _warm_up(running, plan, wrk, ids_file)
-        measured.poll = wrk.poll(running.base, plan.seconds, ids_file)
-    measured.memory_mb = running.memory_mb()  # the fakes hold the seeded jobs only
-    if wrk is not None:
-        measured.submit = wrk.submit(running.base, plan.seconds)
-        if plan.retained_jobs and running.target.retain:
-            measured.extra = _retained(running, plan, wrk, ids_file, measured)
+        return seed_jobs(running.base, plan.seeded_jobs, ids_file)
+    return peer_ids(plan.seeded_jobs, ids_file)
+
+
+def _weighed(started: list[Running], measured: list[Measured]) -> list[Measured]:
+    for running, item in zip(started, measured, strict=True):
+        item.memory_mb = running.memory_mb()
     return measured
 
 
-def _warm_up(running: Running, plan: Plan, wrk: Wrk, ids_file: Path) -> None:
-    """Let a JIT compile the hot path first; the fake's jobs stay at the seeded count."""
-    if plan.warm_up_seconds <= 0:
-        return
-    wrk.poll(running.base, plan.warm_up_seconds, ids_file)
-    if running.target.warm_up_submits:
-        wrk.submit(running.base, plan.warm_up_seconds)
+def _medians(
+    rounds: list[tuple[LoadResult, LoadResult]],
+) -> tuple[LoadResult, LoadResult]:
+    """The round whose throughput is the median, for polls and for submits."""
+    polls = sorted((poll for poll, _ in rounds), key=lambda result: result.requests_per_s)
+    submits = sorted((submit for _, submit in rounds), key=lambda result: result.requests_per_s)
+    return polls[len(polls) // 2], submits[len(submits) // 2]
+
+
+def _warm_up(running: Running, plan: Plan, wrk: Wrk, ids_file: Path) -> float:
+    """Load a target with polls and submits in short rounds, at least `warm_up_seconds` and
+    until both rates change by less than 5 % from one round to the next (a JIT compiles its
+    hot path meanwhile); the same rule for every target. Return the seconds spent."""
+    spent, previous = 0.0, (0.0, 0.0)
+    while spent < plan.max_warm_up_seconds:
+        poll = wrk.poll(running.base, WARM_UP_ROUND_S, ids_file).requests_per_s
+        submit = wrk.submit(running.base, WARM_UP_ROUND_S).requests_per_s
+        spent += 2 * WARM_UP_ROUND_S
+        steady = all(
+            abs(now - before) <= STEADY * now
+            for now, before in ((poll, previous[0]), (submit, previous[1]))
+        )
+        if spent >= plan.warm_up_seconds and steady:
+            break
+        previous = (poll, submit)
+    return spent
 
 
 def _retained(
@@ -240,14 +291,11 @@ def run(
     if plan.others and wrk is not None:
         chosen.append(hello_target())
         chosen += peer_targets(scratch, skipped)
-    results = []
-    for target in chosen:
-        busy = targets.wait_until_idle() if plan.wait_for_idle else 0.0
-        note = f" (the CPUs were still {busy:.0%} busy)" if busy > targets.IDLE_BELOW else ""
-        print(f"measuring {target.name} ...{note}", file=sys.stderr, flush=True)
-        results.append(measure_target(target, plan, wrk, scratch))
-        if note:
-            skipped.append(f"{target.name}: other processes kept the CPUs {busy:.0%} busy")
+    if plan.wait_for_idle:
+        busy = targets.wait_until_idle()
+        if busy > targets.IDLE_BELOW:
+            skipped.append(f"other processes kept the CPUs {busy:.0%} busy at the start")
+    results = measure_all(chosen, plan, wrk, scratch, skipped)
     print("measuring in-process ...", file=sys.stderr, flush=True)
     results.append(Measured("in-process (Flask test client)", extra=measure_inprocess(plan)))
     return results, skipped

@@ -299,9 +299,10 @@ class Settings:
     )
     threads: int = _setting(
         0,
-        "Request threads in each worker process (with workers >= 1). Fewer keep tail latency "
-        "low under full load; more let slow requests overlap (image fetches, chaos or scripted "
-        "delays). 0 picks 4, or 32 with fetch_images or chaos_latency.",
+        "Request threads in each worker process (with workers >= 1). One answers the most "
+        "requests at the shortest tail (threads of a process take turns on the GIL); more let "
+        "slow requests overlap (image fetches, chaos or scripted delays, which hold a thread "
+        "while they wait). 0 picks 1, or 32 with fetch_images or chaos_latency.",
         _parse_int_from(0),
     )
     public_base_url: str = _setting(

@@ -41,10 +41,10 @@ __all__ = ["free_port", "probe_worker", "serve_workers", "threads_for", "wait_fo
 STORE_FILE = "jobs.sqlite3"
 # Which process answered: lets a client tell the workers apart on one keep-alive connection.
 WORKER_PATH = ControlPath.WORKER
-# Few request threads per process keep the tail short under full load (threads of one process
-# take turns on the GIL, and one may hold the store's write lock meanwhile); many let requests
-# that sleep or wait overlap.
-THREADS_PER_WORKER = 4
+# One request thread per process answers the most requests at the shortest tail (threads of one
+# process take turns on the GIL, and each store call hands it over); many let requests that
+# sleep or wait overlap.
+THREADS_PER_WORKER = 1
 WAITING_THREADS_PER_WORKER = 32
 READY_TIMEOUT_S = 30.0
 PROBE_INTERVAL_S = 0.01
