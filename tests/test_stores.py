@@ -224,9 +224,11 @@ def test_a_journal_of_size_zero_keeps_nothing_but_still_counts(store: StateStore
 
 def test_settings_overrides_carry_a_version_that_changes_with_them(store: StateStore) -> None:
     before = store.settings_version()
-    version = store.write_settings({"progression": "instant"})
+    version = store.update_settings({"progression": "instant", "speed": "2"})
     assert version != before
-    assert store.read_settings() == (version, {"progression": "instant"})
+    assert store.read_settings() == (version, {"progression": "instant", "speed": "2"})
+    version = store.update_settings({"speed": None, "seed": "3"})
+    assert store.read_settings() == (version, {"progression": "instant", "seed": "3"})
     store.clear()
     assert store.read_settings()[1] == {}
     assert store.settings_version() != version
@@ -397,7 +399,7 @@ def test_a_glance_tells_the_settings_version_and_whether_scripts_or_faults_exist
     assert (store.glance().scripts_queued, store.glance().task_faults) == (True, True)
     store.pop_script()
     assert not store.glance().scripts_queued
-    version = store.write_settings({"speed": "2"})
+    version = store.update_settings({"speed": "2"})
     assert store.glance().settings_version == version
 
 

@@ -11,8 +11,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Clock", "RealClock", "StoreClock", "VirtualClock"]
 
-__all__ = ["Clock", "RealClock", "VirtualClock"]
-
 
 class Clock(Protocol):
     """Seconds since the epoch, never going backwards."""

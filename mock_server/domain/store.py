@@ -173,8 +173,9 @@ class StateStore(Protocol):
         """The overrides in force (setting name -> text) and their version."""
         ...
 
-    def write_settings(self, overrides: dict[str, str]) -> int:
-        """Replace the overrides; return their new version."""
+    def update_settings(self, changes: dict[str, str | None]) -> int:
+        """Change some overrides in one step (None removes one), keeping the others; return
+        their new version."""
         ...
 
     # Forgetting ----------------------------------------------------------------------------

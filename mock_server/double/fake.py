@@ -42,6 +42,7 @@ __all__ = [
 ROOT_SEED = "root_seed"
 EVERYTHING_POSSIBLE = Glance(settings_version=-1)
 SWEEP_INTERVAL_S = 1.0  # how often (on the fake's clock) a process looks for jobs to drop
+MAX_CURSOR = 2**63 - 1  # the largest position a store keeps
 LISTING_BATCH = 200  # jobs read from the store at a time while a listing filters by status
 
 
@@ -169,13 +170,17 @@ class Fake:
         return self.clock.advance(seconds)
 
     def reconfigure(self, settings: Settings) -> None:
-        """Switch settings at run time for every process sharing the store."""
-        initial = settings_text(self.initial_settings)
-        overrides = {
-            name: text for name, text in settings_text(settings).items() if initial[name] != text
+        """Switch settings at run time for every process sharing the store: only the ones
+        that change, so changes made at once through other processes all hold."""
+        initial, current = settings_text(self.initial_settings), settings_text(self.settings)
+        changes = {
+            name: None if text == initial[name] else text
+            for name, text in settings_text(settings).items()
+            if text != current[name]
         }
-        self._settings_version = self.store.write_settings(overrides)
-        self._apply(settings)
+        self.store.update_settings(changes)
+        self._settings_version = -1
+        self.sync()
 
     def queue_script(self, script: Script, count: int = 1) -> None:
         """Give the next `count` submits this script."""
@@ -273,7 +278,7 @@ class JournalPage:
 
 
 def _cursor_position(cursor: str) -> int:
-    if not (cursor.isascii() and cursor.isdigit()):
+    if not (cursor.isascii() and cursor.isdigit()) or int(cursor) >= MAX_CURSOR:
         raise InvalidCursor(f"unknown cursor {cursor!r}; pass back a next_cursor of this fake")
     return int(cursor)
 

@@ -30,6 +30,7 @@ __all__ = [
 
 REJECT_STATUSES = (429, 500, 503)
 MAX_LATENCY_S = 300.0
+MAX_FAIL_POLL = 1_000_000
 STAGES = {"queued": TaskStatus.QUEUED, "processing": TaskStatus.PROCESSING}
 MARKER = re.compile(r"\[mock:([A-Za-z_-]+)(?:=([^\]]*))?\]")
 MARKERS = ("fail", "fail-queued", "stuck", "reject", "fail-poll", "latency")
@@ -57,8 +58,10 @@ class Script:
             _check_reject(self)
         if self.stage not in STAGES.values() or self.stuck not in (None, *STAGES.values()):
             raise ScriptError("stages are `queued` or `processing`")
-        if self.fail_poll is not None and self.fail_poll < 1:
-            raise ScriptError(f"fail_poll counts polls from 1, got {self.fail_poll}")
+        if self.fail_poll is not None and not 1 <= self.fail_poll <= MAX_FAIL_POLL:
+            raise ScriptError(
+                f"fail_poll counts polls from 1 to {MAX_FAIL_POLL}, got {self.fail_poll}"
+            )
         if not 0.0 <= self.latency <= MAX_LATENCY_S:
             raise ScriptError(f"latency must be between 0 and {MAX_LATENCY_S:g} seconds")
 
@@ -183,6 +186,8 @@ class ScriptBook:
 
     def queue(self, script: Script, count: int = 1) -> None:
         """Give the next `count` submits this script (after those already queued)."""
+        if count < 1:
+            raise ScriptError(f"a script is queued for 1 submit or more, not {count}")
         self.store.push_scripts(script.to_json(), count)
 
     def take_next(self) -> Script | None:

@@ -239,11 +239,11 @@ class MemoryStore:
         version, overrides = self._settings
         return version, dict(overrides)
 
-    def write_settings(self, overrides: dict[str, str]) -> int:
+    def update_settings(self, changes: dict[str, str | None]) -> int:
         with self._lock:
-            version = self._settings[0] + 1
-            self._settings = (version, dict(overrides))
-            return version
+            version, overrides = self._settings
+            self._settings = (version + 1, _merged(overrides, changes))
+            return version + 1
 
     # Forgetting ----------------------------------------------------------------------------
 
@@ -268,3 +268,8 @@ class MemoryStore:
 
     def close(self) -> None:
         pass
+
+
+def _merged(overrides: dict[str, str], changes: dict[str, str | None]) -> dict[str, str]:
+    merged = {**overrides, **changes}
+    return {name: text for name, text in merged.items() if text is not None}

@@ -103,8 +103,15 @@ GLANCE = """
 local version = redis.call('GET', KEYS[1]) or '0'
 return {version, redis.call('LLEN', KEYS[2]), redis.call('HLEN', KEYS[3])}
 """
-WRITE_SETTINGS = """
-redis.call('SET', KEYS[1], ARGV[1])
+UPDATE_SETTINGS = """
+local current = redis.call('GET', KEYS[1])
+local overrides = {}
+if current then overrides = cjson.decode(current) end
+for name, text in pairs(cjson.decode(ARGV[1])) do
+  if text == cjson.null then overrides[name] = nil else overrides[name] = text end
+end
+if next(overrides) == nil then redis.call('DEL', KEYS[1])
+else redis.call('SET', KEYS[1], cjson.encode(overrides)) end
 return redis.call('INCR', KEYS[2])
 """
 
@@ -129,7 +136,7 @@ class RedisStore:
         self._replace_job, self._reserve = register(REPLACE_JOB), register(RESERVE)
         self._admit, self._attach = register(ADMIT), register(ATTACH)
         self._count_poll, self._append = register(COUNT_POLL), register(APPEND)
-        self._write_settings = register(WRITE_SETTINGS)
+        self._update_settings = register(UPDATE_SETTINGS)
         self._entries_after = register(ENTRIES_AFTER)
         self._glance = register(GLANCE)
 
@@ -300,9 +307,9 @@ class RedisStore:
         overrides: dict[str, str] = json_codec.loads(data) if data else {}
         return int(version or 0), overrides
 
-    def write_settings(self, overrides: dict[str, str]) -> int:
+    def update_settings(self, changes: dict[str, str | None]) -> int:
         keys = [_key("settings"), _key("settings:version")]
-        return int(self._write_settings(keys=keys, args=[json_codec.dumps(overrides)]))
+        return int(self._update_settings(keys=keys, args=[json_codec.dumps(changes)]))
 
     # Forgetting ----------------------------------------------------------------------------
 

@@ -370,11 +370,13 @@ class SQLiteStore:
         overrides: dict[str, str] = json_codec.loads(row[0]) if row else {}
         return int(version), overrides
 
-    def write_settings(self, overrides: dict[str, str]) -> int:
+    def update_settings(self, changes: dict[str, str | None]) -> int:
         with self._transaction() as db:
+            row = db.execute("SELECT data FROM documents WHERE name = 'settings'").fetchone()
+            merged = {**(json_codec.loads(row[0]) if row else {}), **changes}
+            kept = {name: text for name, text in merged.items() if text is not None}
             db.execute(
-                "INSERT OR REPLACE INTO documents VALUES ('settings', ?)",
-                (json_codec.dumps(overrides),),
+                "INSERT OR REPLACE INTO documents VALUES ('settings', ?)", (json_codec.dumps(kept),)
             )
             (version,) = db.execute(_ADD, (1, SETTINGS_VERSION)).fetchone()
             return int(version)

@@ -9,11 +9,14 @@ checks it over generated requests.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from werkzeug.sansio.utils import get_current_url
 
 from mock_server.double.fake import Fake
 from mock_server.web import documents
@@ -23,13 +26,27 @@ from mock_server.wire.errors import (
     CreateTaskFailed,
     GetResultFailed,
     InvalidRequestBody,
+    RequestTooLarge,
     TaskNotFound,
 )
 from mock_server.wire.json_body import JSON_TYPE, echo, parse_json_body
 from mock_server.wire.paths import RequestKind
 from mock_server.wire.schemas import defaulted
 
-__all__ = ["UNEXPECTED", "ApiCall", "Operation", "answer", "json_answer", "submit", "task_result"]
+__all__ = [
+    "UNEXPECTED",
+    "ApiCall",
+    "Operation",
+    "answer",
+    "failure",
+    "host_url",
+    "json_answer",
+    "submit",
+    "task_result",
+    "too_large",
+]
+
+CACHED_HOSTS = 64
 
 log = logging.getLogger("mock_server")
 UNEXPECTED = "internal error; the server logged the details"
@@ -95,10 +112,27 @@ def answer(fake: Fake, call: ApiCall, operation: Operation) -> tuple[int, bytes]
         return error.status_code, json_answer(error.envelope())
     except Exception:
         log.exception("unexpected error on %s %s", call.method, call.path)
-        failed = UNEXPECTED_ERRORS[operation](UNEXPECTED)
-        return failed.status_code, json_answer(failed.envelope())
+        return failure(UNEXPECTED_ERRORS[operation])
+
+
+def failure(kind: type[ApiError]) -> tuple[int, bytes]:
+    """The answer to a bug: the envelope of `kind`, saying only that the server logged it."""
+    failed = kind(UNEXPECTED)
+    return failed.status_code, json_answer(failed.envelope())
+
+
+@functools.lru_cache(maxsize=CACHED_HOSTS)
+def host_url(scheme: str, host: str) -> str:
+    """`request.host_url`, worked out once per host rather than on every poll."""
+    return get_current_url(scheme, host)
+
+
+def too_large(limit: int) -> RequestTooLarge:
+    """The 413 for a body over the limit."""
+    return RequestTooLarge(f"request body is larger than the limit of {limit} bytes")
 
 
 def json_answer(document: Any) -> bytes:
-    """Serialise an answer as Flask's `jsonify` does: compact, ASCII, keys in order, a newline."""
+    """Serialise an answer as Flask's `jsonify` does outside debug mode: compact, ASCII, keys
+    in order, a newline."""
     return json.dumps(document, separators=(",", ":")).encode("ascii") + b"\n"

@@ -6,15 +6,21 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from mock_server.web.api_calls import ApiCall, Operation, answer, submit, task_result
-from mock_server.web.download_routes import host_url
+from mock_server.web.api_calls import (
+    ApiCall,
+    Operation,
+    answer,
+    host_url,
+    submit,
+    task_result,
+    too_large,
+)
 from mock_server.web.journalling import delay
 from mock_server.web.state import current_fake
-from mock_server.wire.errors import RequestTooLarge
 from mock_server.wire.json_body import JSON_TYPE
 from mock_server.wire.paths import RESULT_PATH, SUBMIT_PATH
 
-__all__ = ["blueprint", "too_large"]
+__all__ = ["blueprint"]
 
 blueprint = Blueprint("api", __name__)
 
@@ -52,8 +58,3 @@ def _read_body() -> bytes:
         return request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise too_large(current_app.config["MAX_CONTENT_LENGTH"]) from None
-
-
-def too_large(limit: int) -> RequestTooLarge:
-    """The 413 for a body over the limit."""
-    return RequestTooLarge(f"request body is larger than the limit of {limit} bytes")

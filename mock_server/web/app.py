@@ -18,8 +18,7 @@ from mock_server.media.input_images import first_unusable_image
 from mock_server.settings import Settings
 from mock_server.web import api_routes, control_routes, dashboard_routes, download_routes
 from mock_server.web.access_log import install_access_log
-from mock_server.web.api_calls import UNEXPECTED
-from mock_server.web.api_routes import too_large
+from mock_server.web.api_calls import UNEXPECTED, too_large
 from mock_server.web.journalling import install_journal
 from mock_server.web.lean_dispatch import LeanDispatch
 from mock_server.web.state import current_fake, install

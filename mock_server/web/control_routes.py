@@ -16,7 +16,7 @@ from mock_server.double.scripts import Script, ScriptError
 from mock_server.settings import Settings, settings_text, text_of_json_value
 from mock_server.web.control_access import TOKEN_HEADER, control_refusal
 from mock_server.web.control_documents import job_detail_body, job_summary
-from mock_server.web.download_routes import spec_for, video_url
+from mock_server.web.download_routes import request_video_url, spec_for
 from mock_server.web.state import current_fake
 from mock_server.wire.errors import ControlForbidden, ControlRequestInvalid
 from mock_server.wire.paths import ControlPath
@@ -27,12 +27,14 @@ __all__ = ["blueprint"]
 
 RESTART_ONLY = (
     *("host", "port", "seed", "clock", "control_token", "log_format", "quiet"),
-    *("workers", "threads", "store", "store_path"),
+    *("workers", "threads", "store", "store_path", "max_body_bytes"),
 )
 MAX_SCRIPT_COUNT = 10_000
 DEFAULT_JOB_LIMIT = 50
 MAX_JOB_LIMIT = 500
 MAX_JOURNAL_LIMIT = 10_000
+MAX_INDEX = 2**63 - 1  # the largest number a store keeps
+MAX_ADVANCE_S = 1e9  # about 31 years in one step
 STATUS_NAMES = {status.name.lower(): status for status in TaskStatus}
 
 blueprint = Blueprint("control", __name__)
@@ -53,8 +55,12 @@ def advance_clock() -> dict[str, Any]:
     if not fake.virtual_clock:
         raise ControlRequestInvalid("the clock is real; start the fake with --clock virtual")
     seconds = _json_object().get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds >= 0:
-        raise ControlRequestInvalid('send {"seconds": <number >= 0>}')
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0 <= seconds <= MAX_ADVANCE_S
+    ):
+        raise ControlRequestInvalid(f'send {{"seconds": <number from 0 to {MAX_ADVANCE_S:g}>}}')
     return {"now": fake.advance(float(seconds))}
 
 
@@ -110,7 +116,7 @@ def pending_scripts() -> dict[str, Any]:
 @blueprint.get(ControlPath.JOURNAL)
 def read_journal() -> dict[str, Any]:
     """Journalled API requests, oldest first: all, or those after `after`, the latest `limit`."""
-    after = _int_arg("after", 0, 0, None)
+    after = _int_arg("after", 0, 0, MAX_INDEX)
     limit = _int_arg("limit", None, 0, MAX_JOURNAL_LIMIT)
     page = current_fake().journal_page(after, limit)
     return {"entries": [entry.to_json() for entry in page.entries], "latest": page.latest}
@@ -140,7 +146,7 @@ def job(task_id: str) -> dict[str, Any]:
     detail = fake.job_detail(task_id)
     if detail is None:
         raise ControlRequestInvalid(f"no task {task_id!r}", status=404)
-    url, spec = video_url(detail.job), spec_for(detail.job)
+    url, spec = request_video_url(detail.job), spec_for(detail.job)
     return job_detail_body(detail, fake.clock.now(), fake.settings, url, spec)
 
 

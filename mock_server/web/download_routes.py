@@ -7,36 +7,29 @@ import hmac
 import io
 
 from flask import Blueprint, Response, request, send_file
-from werkzeug.sansio.utils import get_current_url
 
 from mock_server.domain.jobs import Job
 from mock_server.media import VideoSpec, render_mp4
 from mock_server.web import documents
+from mock_server.web.api_calls import host_url
 from mock_server.web.state import current_fake
 from mock_server.wire.errors import VideoExpired, VideoNotFound
 from mock_server.wire.paths import VIDEO_PREFIX
 from mock_server.wire.statuses import TaskStatus
 
-__all__ = ["blueprint", "download", "spec_for", "video_bytes", "video_url"]
+__all__ = ["blueprint", "download", "request_video_url", "spec_for", "video_bytes"]
 
 VIDEO_ROUTE = VIDEO_PREFIX + "<path:name>"
 FRAME_SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 CACHED_VIDEOS = 16
-CACHED_HOSTS = 64
 
 blueprint = Blueprint("downloads", __name__)
 
 
-def video_url(job: Job) -> str:
+def request_video_url(job: Job) -> str:
     """The job's download URL, for the request being answered."""
     host = host_url(request.scheme, request.host)
     return documents.video_url(job, current_fake().settings, host)
-
-
-@functools.lru_cache(maxsize=CACHED_HOSTS)
-def host_url(scheme: str, host: str) -> str:
-    """`request.host_url`, worked out once per host rather than on every poll."""
-    return get_current_url(scheme, host)
 
 
 def spec_for(job: Job) -> VideoSpec:
@@ -75,7 +68,7 @@ def _authorised_job(name: str, token: str) -> Job:
     fake = current_fake()
     task_id = name.removesuffix(".mp4")
     found = fake.peek(task_id) if name.endswith(".mp4") and "/" not in name else None
-    if found is None or not hmac.compare_digest(found[0].video_token, token):
+    if found is None or not hmac.compare_digest(found[0].video_token.encode(), token.encode()):
         raise VideoNotFound("no video at this URL (unknown task or wrong token)")
     job, snapshot = found
     if snapshot.status is not TaskStatus.SUCCEED or snapshot.completed_after is None:

@@ -11,6 +11,7 @@ byte-identical answers, headers and journal entries.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -22,10 +23,18 @@ from werkzeug.sansio.utils import get_host
 
 from mock_server.double.fake import Fake
 from mock_server.web.access_log import log_exchange, logging_requests
-from mock_server.web.api_calls import ApiCall, Operation, answer, submit, task_result
-from mock_server.web.api_routes import too_large
-from mock_server.web.download_routes import host_url
+from mock_server.web.api_calls import (
+    ApiCall,
+    Operation,
+    answer,
+    failure,
+    host_url,
+    submit,
+    task_result,
+    too_large,
+)
 from mock_server.web.journalling import deferring, journalled, record
+from mock_server.wire.errors import InternalError
 from mock_server.wire.exchange import HttpRequest
 from mock_server.wire.json_body import JSON_TYPE
 from mock_server.wire.paths import RESULT_PATH, SUBMIT_PATH
@@ -34,6 +43,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["LeanDispatch"]
+
+log = logging.getLogger("mock_server")
 
 ROUTES: dict[tuple[str, str], Operation] = {
     ("POST", SUBMIT_PATH): submit,
@@ -59,18 +70,27 @@ class LeanDispatch:
         self, environ: WSGIEnvironment, start_response: StartResponse, operation: Operation
     ) -> Iterable[bytes]:
         started = time.perf_counter() if logging_requests() else None
+        request = _Request(environ, self.max_body_bytes)
+        try:
+            status, body = self._exchange(request, operation)
+        except Exception:  # the store failed around the operation: as Flask answers it
+            log.exception("unexpected error on %s %s", request.method, request.path)
+            status, body = failure(InternalError)
+        start_response(_status_line(status), [("Content-Type", JSON_TYPE), _length(body)])
+        if started is not None:
+            log_exchange(request.method, request.path, request.task_id, status, body, started)
+        return [body]
+
+    def _exchange(self, request: _Request, operation: Operation) -> tuple[int, bytes]:
+        """Take up settings, answer, and journal the exchange before anything is sent."""
         fake = self.fake
         fake.sync()
-        path = environ["PATH_INFO"]
-        arrival = (fake.clock.now(), time.time()) if journalled(fake, path) else None
-        request = _Request(environ, self.max_body_bytes)
+        journalling = journalled(fake, request.path)
+        arrival = (fake.clock.now(), time.time()) if journalling else None
         status, body = answer(fake, request.call(), operation)
-        start_response(_status_line(status), [("Content-Type", JSON_TYPE), _length(body)])
         if arrival is not None:
             record(fake, request.sent(), status, JSON_TYPE, body, arrival)
-        if started is not None:
-            log_exchange(environ["REQUEST_METHOD"], path, request.task_id, status, body, started)
-        return [body]
+        return status, body
 
 
 class _Request:
@@ -78,6 +98,8 @@ class _Request:
 
     def __init__(self, environ: WSGIEnvironment, max_body_bytes: int) -> None:
         self.environ = environ
+        self.method: str = environ["REQUEST_METHOD"]
+        self.path: str = environ["PATH_INFO"]
         self.max_body_bytes = max_body_bytes
         self.length = int(environ.get("CONTENT_LENGTH") or 0)
         self.query = _query(environ.get("QUERY_STRING", ""))
@@ -89,8 +111,8 @@ class _Request:
         scheme = environ["wsgi.url_scheme"]
         host = get_host(scheme, environ.get("HTTP_HOST"), _server(environ))
         return ApiCall(
-            method=environ["REQUEST_METHOD"],
-            path=environ["PATH_INFO"],
+            method=self.method,
+            path=self.path,
             authorization=environ.get("HTTP_AUTHORIZATION"),
             mimetype=parse_options_header(environ.get("CONTENT_TYPE", ""))[0].lower(),
             task_id=self.task_id,
@@ -111,8 +133,8 @@ class _Request:
         """The request as the journal keeps it (the body b"" when it was refused)."""
         body = b"" if self.length > self.max_body_bytes else self.body()
         return HttpRequest(
-            method=self.environ["REQUEST_METHOD"],
-            path=self.environ["PATH_INFO"],
+            method=self.method,
+            path=self.path,
             query=self.query,
             headers=tuple(EnvironHeaders(self.environ).items()),
             body=body,
