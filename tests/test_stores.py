@@ -96,11 +96,21 @@ def test_each_read_is_counted_and_returned(store: StateStore) -> None:
 
 def test_replace_changes_a_stored_job_and_refuses_an_unknown_one(store: StateStore) -> None:
     first, second = submit_jobs(store, 2)
-    store.replace(dataclasses.replace(first, api_key="other", reads=5))
-    assert store.get(first.task_id) == dataclasses.replace(first, api_key="other", reads=5)
+    store.replace(dataclasses.replace(first, api_key="other"))
+    assert store.get(first.task_id) == dataclasses.replace(first, api_key="other")
     store.clear()
     with pytest.raises(KeyError):
         store.replace(second)
+
+
+def test_replace_keeps_the_reads_counted_since_the_copy_was_taken(store: StateStore) -> None:
+    (job,) = submit_jobs(store, 1)
+    held = store.get(job.task_id)
+    assert held is not None
+    store.record_read(job.task_id)
+    store.record_read(job.task_id)
+    store.replace(dataclasses.replace(held, api_key="other"))
+    assert store.get(job.task_id) == dataclasses.replace(job, api_key="other", reads=2)
 
 
 def test_jobs_lists_every_job_in_submission_order(store: StateStore) -> None:

@@ -79,7 +79,10 @@ class StateStore(Protocol):
         ...
 
     def replace(self, job: Job) -> None:
-        """Store a changed version of a job that exists (KeyError otherwise)."""
+        """Store a changed version of a job that exists (KeyError otherwise).
+
+        The read count stays the store's own: only `record_read` changes it, so a poll
+        counted while the caller held an older copy is never lost."""
         ...
 
     def jobs(self) -> Iterator[Job]:

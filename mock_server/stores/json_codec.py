@@ -13,7 +13,9 @@ from typing import Any
 
 import orjson
 
-__all__ = ["dumps", "loads"]
+from mock_server.domain.jobs import Job, job_document, job_from_document
+
+__all__ = ["dump_job", "dumps", "load_job", "loads"]
 
 EXACT = " "  # starts a document only the standard library writes and reads exactly
 
@@ -31,3 +33,16 @@ def loads(text: str | bytes) -> Any:
     if text[:1] in (EXACT, EXACT.encode()):
         return json.loads(text)
     return orjson.loads(text)
+
+
+def dump_job(job: Job) -> str:
+    """Encode a job; its read count is stored beside it and passed back to `load_job`."""
+    return dumps(job_document(job))
+
+
+def load_job(data: str | bytes, reads: int | str | bytes) -> Job:
+    """Decode a job `dump_job` wrote, with the read count the store kept beside it."""
+    job = job_from_document(loads(data))
+    if job.reads != int(reads):
+        object.__setattr__(job, "reads", int(reads))  # a fresh copy nobody else holds yet
+    return job

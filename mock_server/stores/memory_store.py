@@ -97,7 +97,8 @@ class MemoryStore:
             found = self._jobs.get(job.task_id)
             if found is None:
                 raise KeyError(f"task id {job.task_id} does not exist")
-            self._jobs[job.task_id] = (found[0], job)
+            position, stored = found
+            self._jobs[job.task_id] = (position, dataclasses.replace(job, reads=stored.reads))
 
     def jobs(self) -> Iterator[Job]:
         with self._lock:

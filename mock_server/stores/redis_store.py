@@ -14,7 +14,7 @@ from typing import Any
 
 import redis
 
-from mock_server.domain.jobs import Job, job_document, job_from_document
+from mock_server.domain.jobs import Job
 from mock_server.domain.store import Document, Glance, StoreUnavailable, TaskFaults
 from mock_server.stores import json_codec
 
@@ -42,8 +42,8 @@ return {redis.call('HGET', KEYS[1], 'data'), reads}
 """
 REPLACE_JOB = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'data', ARGV[1], 'reads', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('HSET', KEYS[1], 'data', ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
 RESERVE = """
@@ -168,21 +168,26 @@ class RedisStore:
 
     def add(self, job: Job) -> None:
         keys = [_job(job.task_id), _key("jobs:position"), _key("jobs:order"), _key("jobs:age")]
-        args: list[str | int | float] = [_dump_job(job), job.reads, job.task_id, job.submitted_at]
+        args: list[str | int | float] = [
+            json_codec.dump_job(job),
+            job.reads,
+            job.task_id,
+            job.submitted_at,
+        ]
         if not self._add_job(keys=keys, args=args):
             raise KeyError(f"task id {job.task_id} already exists")
 
     def get(self, task_id: str) -> Job | None:
         data, reads = self._redis.hmget(_job(task_id), ["data", "reads"])
-        return None if data is None else _load_job(data, reads)
+        return None if data is None else json_codec.load_job(data, reads)
 
     def record_read(self, task_id: str) -> Job | None:
         found = self._read_job(keys=[_job(task_id)])
-        return None if not found else _load_job(*found)
+        return None if not found else json_codec.load_job(*found)
 
     def replace(self, job: Job) -> None:
         keys = [_job(job.task_id), _key("jobs:age")]
-        args: list[str | int | float] = [_dump_job(job), job.reads, job.submitted_at, job.task_id]
+        args: list[str | int | float] = [json_codec.dump_job(job), job.submitted_at, job.task_id]
         if not self._replace_job(keys=keys, args=args):
             raise KeyError(f"task id {job.task_id} does not exist")
 
@@ -203,7 +208,7 @@ class RedisStore:
             pipe.hmget(_job(task_id), ["data", "reads"])
         loaded = pipe.execute() if task_ids else []
         return [
-            (position, _load_job(data, reads))
+            (position, json_codec.load_job(data, reads))
             for position, (data, reads) in zip(positions, loaded, strict=True)
             if data is not None
         ]
@@ -378,17 +383,6 @@ def _job(task_id: str) -> str:
 def _document(data: str) -> Document:
     document: Document = json_codec.loads(data)
     return document
-
-
-def _dump_job(job: Job) -> str:
-    return json_codec.dumps(job_document(job))
-
-
-def _load_job(data: str, reads: Any) -> Job:
-    job = job_from_document(json_codec.loads(data))
-    if job.reads != int(reads):
-        object.__setattr__(job, "reads", int(reads))  # a fresh copy nobody else holds yet
-    return job
 
 
 def _kept(item: str, cutoff: float, tasks: set[str]) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mock_server.domain.jobs import Job, job_document, job_from_document
+from mock_server.domain.jobs import Job
 from mock_server.domain.store import Document, Glance, StoreUnavailable, TaskFaults
 from mock_server.stores import json_codec
 
@@ -181,39 +181,39 @@ class SQLiteStore:
         try:
             self._run(
                 "INSERT INTO jobs (task_id, reads, submitted_at, data) VALUES (?, ?, ?, ?)",
-                (job.task_id, job.reads, job.submitted_at, _dump_job(job)),
+                (job.task_id, job.reads, job.submitted_at, json_codec.dump_job(job)),
             )
         except sqlite3.IntegrityError:
             raise KeyError(f"task id {job.task_id} already exists") from None
 
     def get(self, task_id: str) -> Job | None:
         rows = self._run("SELECT data, reads FROM jobs WHERE task_id = ?", (task_id,))
-        return _load_job(*rows[0]) if rows else None
+        return json_codec.load_job(*rows[0]) if rows else None
 
     def record_read(self, task_id: str) -> Job | None:
         rows = self._run(
             "UPDATE jobs SET reads = reads + 1 WHERE task_id = ? RETURNING data, reads", (task_id,)
         )
-        return _load_job(*rows[0]) if rows else None
+        return json_codec.load_job(*rows[0]) if rows else None
 
     def replace(self, job: Job) -> None:
         rows = self._run(
-            "UPDATE jobs SET reads = ?, submitted_at = ?, data = ? WHERE task_id = ? RETURNING 1",
-            (job.reads, job.submitted_at, _dump_job(job), job.task_id),
+            "UPDATE jobs SET submitted_at = ?, data = ? WHERE task_id = ? RETURNING 1",
+            (job.submitted_at, json_codec.dump_job(job), job.task_id),
         )
         if not rows:
             raise KeyError(f"task id {job.task_id} does not exist")
 
     def jobs(self) -> Iterator[Job]:
         rows = self._run("SELECT data, reads FROM jobs ORDER BY rowid")
-        return iter([_load_job(*row) for row in rows])
+        return iter([json_codec.load_job(*row) for row in rows])
 
     def newest(self, limit: int, before: int | None = None) -> list[tuple[int, Job]]:
         rows = self._run(
             "SELECT rowid, data, reads FROM jobs WHERE rowid < ? ORDER BY rowid DESC LIMIT ?",
             (2**62 if before is None else before, limit),
         )
-        return [(int(position), _load_job(data, reads)) for position, data, reads in rows]
+        return [(int(position), json_codec.load_job(data, reads)) for position, data, reads in rows]
 
     def __len__(self) -> int:
         return int(self._run("SELECT count(*) FROM jobs")[0][0])
@@ -424,14 +424,3 @@ def _connect(path: Path) -> sqlite3.Connection:
     for pragma in PER_CONNECTION_PRAGMAS:
         _retrying(functools.partial(connection.execute, pragma))  # another writer may hold a lock
     return connection
-
-
-def _dump_job(job: Job) -> str:
-    return json_codec.dumps(job_document(job))
-
-
-def _load_job(data: str, reads: int) -> Job:
-    job = job_from_document(json_codec.loads(data))
-    if job.reads != reads:
-        object.__setattr__(job, "reads", reads)  # a fresh copy nobody else holds yet
-    return job
