@@ -154,6 +154,52 @@ def test_jobs_older_than_a_cutoff_are_dropped_with_what_concerns_them(store: Sta
     assert [entry for _, entry in store.entries()] == [{"about": "new"}]
 
 
+def test_clear_forgets_everything_that_concerns_jobs_and_requests(store: StateStore) -> None:
+    (job,) = submit_jobs(store, 1)
+    store.reserve_running("k", "a", 1)
+    store.confirm_running("k", "a", job.task_id)
+    store.admit("k", START, 60.0, 1)
+    store.push_scripts({"n": 1}, 2)
+    store.attach_task_faults(job.task_id, 1, 0.5)
+    store.append_entry({"n": 1}, START, job.task_id, keep=10)
+    store.update_settings({"speed": "2"})
+    store.clear()
+    assert (store.get(job.task_id), store.running("k"), store.queued_scripts()) == (None, {}, [])
+    assert store.admit("k", START, 60.0, 1) is None
+    assert (store.task_faults(), store.entries(), store.read_settings()[1]) == ({}, [], {})
+    assert store.count_poll(job.task_id) == (1, False, 0.0)
+
+
+def test_a_sweep_releases_the_running_places_of_the_jobs_it_drops(store: StateStore) -> None:
+    old, new = submit_jobs(store, 2)
+    store.replace(dataclasses.replace(old, submitted_at=START - 100))
+    for token, job in (("a", old), ("b", new)):
+        store.reserve_running("k", token, 2)
+        store.confirm_running("k", token, job.task_id)
+    store.drop_before(START - 50)
+    assert store.running("k") == {"b": new.task_id}
+
+
+@pytest.mark.parametrize("task_id", ['say "hi"', "back\\slash\\", "comma, [bracket]", "ünï"])
+def test_a_sweep_reads_any_task_id_and_any_entry_back_from_the_journal(
+    store: StateStore, task_id: str
+) -> None:
+    nested: object = "deep"
+    for _ in range(900):  # deeper than orjson accepts, as deep as a request body may be
+        nested = [nested]
+    store.append_entry({"body": nested}, START - 100, task_id, keep=10)
+    store.append_entry({"body": nested, "n": 2}, START, task_id, keep=10)
+    store.append_entry({"n": 3}, START, "other", keep=10)
+    store.drop_before(START - 50)
+    assert [entry.get("n") for _, entry in store.entries()] == [2, 3]
+    assert [entry.get("n") for _, entry in store.entries(after=2, limit=1)] == [3]
+
+
+def test_reading_no_entries_reads_none(store: StateStore) -> None:
+    store.append_entry({}, START, "t", keep=10)
+    assert store.entries(limit=0) == []
+
+
 # Shared values and counters --------------------------------------------------------------------
 
 
@@ -225,7 +271,8 @@ def test_the_journal_numbers_entries_and_keeps_the_newest(store: StateStore) -> 
 
 
 def test_a_journal_of_size_zero_keeps_nothing_but_still_counts(store: StateStore) -> None:
-    assert [store.append_entry({}, START, "t", keep=0) for _ in range(2)] == [1, 2]
+    counted = [store.append_entry({}, START, "t", keep=0) for _ in range(150)]
+    assert counted == list(range(1, 151))
     assert store.entries() == []
 
 

@@ -22,9 +22,13 @@ __all__ = ["RedisStore"]
 
 PREFIX = "vidu-mock:"
 CONNECT_TIMEOUT_S = 5.0
+SOCKET_TIMEOUT_S = 30.0  # a Redis that stops answering fails the request instead of hanging it
+# Keys named per API key are listed in an index set beside them, so that forgetting them is
+# one Lua script (atomic) rather than a scan that a concurrent request could slip past.
+RUNNING_KEYS, WINDOW_KEYS = "running-keys", "window-keys"
 FORGOTTEN_ON_CLEAR = (
-    *("job:*", "jobs:*", "running:*", "window:*", "scripts", "faults:*"),
-    *("polls", "journal", "journal:count", "settings"),
+    *("jobs:position", "jobs:order", "jobs:age", "scripts", "polls", "faults:latency"),
+    *("journal", "journal:count", "settings", RUNNING_KEYS, WINDOW_KEYS, "window-ids"),
 )
 
 ADD_JOB = """
@@ -49,6 +53,7 @@ return 1
 RESERVE = """
 if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], '')
+redis.call('SADD', KEYS[2], KEYS[1])
 return 1
 """
 ADMIT = """
@@ -58,6 +63,7 @@ if redis.call('ZCARD', KEYS[1]) >= limit then
   return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 end
 redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. redis.call('INCR', KEYS[2]))
+redis.call('SADD', KEYS[3], KEYS[1])
 return false
 """
 ATTACH = """
@@ -91,7 +97,7 @@ return index
 ENTRIES_AFTER = """
 local head = redis.call('LINDEX', KEYS[1], 0)
 if not head then return {0} end
-local first = cjson.decode(head)[1]
+local first = tonumber(string.match(head, '^%[(%d+),'))
 local start = math.max(0, tonumber(ARGV[1]) + 1 - first)
 local stop = -1
 if tonumber(ARGV[2]) > 0 then stop = start + tonumber(ARGV[2]) - 1 end
@@ -115,6 +121,66 @@ else redis.call('SET', KEYS[1], cjson.encode(overrides)) end
 return redis.call('INCR', KEYS[2])
 """
 
+# A journal item is `[index,time,"task id",entry]` as APPEND writes it: its head is read with
+# patterns, never decoded whole (an entry may hold a client's deeply nested JSON).
+ITEM_HEAD = """
+local function item_head(item)
+  local time, quote = string.match(item, '^%[%d+,([^,]+),()')
+  local last = quote + 1
+  while string.sub(item, last, last) ~= '"' do
+    if string.sub(item, last, last) == '\\\\' then last = last + 1 end
+    last = last + 1
+  end
+  return tonumber(time), string.sub(item, quote, last)
+end
+"""
+DROP_BEFORE = (
+    ITEM_HEAD
+    + """
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+local gone = {}
+for _, task in ipairs(old) do
+  gone[task] = true
+  redis.call('DEL', ARGV[2] .. 'job:' .. task, ARGV[2] .. 'faults:polls:' .. task)
+  redis.call('ZREM', KEYS[1], task)
+  redis.call('ZREM', KEYS[2], task)
+  redis.call('HDEL', KEYS[3], task)
+  redis.call('HDEL', KEYS[4], task)
+end
+if #old > 0 then
+  for _, running in ipairs(redis.call('SMEMBERS', KEYS[5])) do
+    local places = redis.call('HGETALL', running)
+    for i = 1, #places, 2 do
+      if gone[places[i + 1]] then redis.call('HDEL', running, places[i]) end
+    end
+  end
+end
+local cutoff, items, kept = tonumber(ARGV[1]), redis.call('LRANGE', KEYS[6], 0, -1), {}
+for _, item in ipairs(items) do
+  local time, task = item_head(item)
+  if time >= cutoff and not gone[cjson.decode(task)] then table.insert(kept, item) end
+end
+if #kept < #items then
+  redis.call('DEL', KEYS[6])
+  for _, item in ipairs(kept) do redis.call('RPUSH', KEYS[6], item) end
+end
+return #old
+"""
+)
+CLEAR = """
+for _, task in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  redis.call('DEL', ARGV[1] .. 'job:' .. task)
+end
+for _, task in ipairs(redis.call('HKEYS', KEYS[2])) do
+  redis.call('DEL', ARGV[1] .. 'faults:polls:' .. task)
+end
+for _, index in ipairs({KEYS[3], KEYS[4]}) do
+  for _, key in ipairs(redis.call('SMEMBERS', index)) do redis.call('DEL', key) end
+end
+for i = 5, #KEYS - 1 do redis.call('DEL', KEYS[i]) end
+return redis.call('INCR', KEYS[#KEYS])
+"""
+
 
 class RedisStore:
     """Keeps a fake's state in Redis; the client's connection pool is safe across threads and
@@ -125,7 +191,10 @@ class RedisStore:
         # Typed Any: redis-py declares its answers as bytes or str; with decode_responses they
         # are always str, and each method below reads them as such.
         self._redis: Any = redis.Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT_S
+            url,
+            decode_responses=True,
+            socket_connect_timeout=CONNECT_TIMEOUT_S,
+            socket_timeout=SOCKET_TIMEOUT_S,
         )
         try:
             self._redis.ping()
@@ -139,6 +208,7 @@ class RedisStore:
         self._update_settings = register(UPDATE_SETTINGS)
         self._entries_after = register(ENTRIES_AFTER)
         self._glance = register(GLANCE)
+        self._drop_before, self._clear = register(DROP_BEFORE), register(CLEAR)
 
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r})"
@@ -219,10 +289,14 @@ class RedisStore:
     # Running jobs --------------------------------------------------------------------------
 
     def reserve_running(self, api_key: str, token: str, limit: int) -> bool:
-        return bool(self._reserve(keys=[_key("running:" + api_key)], args=[token, limit]))
+        keys = [_key("running:" + api_key), _key(RUNNING_KEYS)]
+        return bool(self._reserve(keys=keys, args=[token, limit]))
 
     def confirm_running(self, api_key: str, token: str, task_id: str) -> None:
-        self._redis.hset(_key("running:" + api_key), token, task_id)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(_key("running:" + api_key), token, task_id)
+        pipe.sadd(_key(RUNNING_KEYS), _key("running:" + api_key))
+        pipe.execute()
 
     def release_running(self, api_key: str, tokens: list[str]) -> None:
         if tokens:
@@ -235,7 +309,7 @@ class RedisStore:
     # Requests per minute -------------------------------------------------------------------
 
     def admit(self, key: str, now: float, window: float, limit: int) -> float | None:
-        keys = [_key("window:" + key), _key("window-ids")]
+        keys = [_key("window:" + key), _key("window-ids"), _key(WINDOW_KEYS)]
         oldest = self._admit(keys=keys, args=[now, window, limit, repr(now)])
         return None if oldest is None else float(oldest) + window - now
 
@@ -282,6 +356,8 @@ class RedisStore:
     def entries(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Document]]:
         """Read from where `after` falls when the kept entries are numbered without gaps (as
         they are until a retention sweep); otherwise read them all and filter."""
+        if limit == 0:
+            return []
         first, *items = self._entries_after(keys=[_key("journal")], args=[after, limit or 0])
         found = [(int(index), data) for index, _, _, data in map(json.loads, items)]
         if found and found[0][0] != max(after + 1, int(first)):
@@ -319,57 +395,14 @@ class RedisStore:
     # Forgetting ----------------------------------------------------------------------------
 
     def drop_before(self, cutoff: float) -> int:
-        old = set(self._redis.zrangebyscore(_key("jobs:age"), "-inf", f"({cutoff}"))
-        if old:
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.delete(*[_job(task_id) for task_id in old])
-            pipe.delete(*[_key("faults:polls:" + task_id) for task_id in old])
-            pipe.zrem(_key("jobs:order"), *old)
-            pipe.zrem(_key("jobs:age"), *old)
-            pipe.hdel(_key("polls"), *old)
-            pipe.hdel(_key("faults:latency"), *old)
-            pipe.execute()
-        self._drop_entries(cutoff, old)
-        for running in self._keys("running:*"):
-            places: dict[str, str] = self._redis.hgetall(running)
-            ended = [token for token, task_id in places.items() if task_id in old]
-            if ended:
-                self._redis.hdel(running, *ended)
-        return len(old)
-
-    def _drop_entries(self, cutoff: float, tasks: set[str]) -> None:
-        """Rewrite the journal without old entries, in one transaction that fails (and is tried
-        again) when a request was journalled meanwhile."""
-        journal = _key("journal")
-        with self._redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    pipe.watch(journal)
-                    items = pipe.lrange(journal, 0, -1)
-                    kept = [item for item in items if _kept(item, cutoff, tasks)]
-                    if len(kept) == len(items):
-                        return
-                    pipe.multi()
-                    pipe.delete(journal)
-                    if kept:
-                        pipe.rpush(journal, *kept)
-                    pipe.execute()
-                    return
-                except redis.WatchError:
-                    continue
+        names = ("jobs:age", "jobs:order", "polls", "faults:latency", RUNNING_KEYS, "journal")
+        keys = [_key(name) for name in names]
+        return int(self._drop_before(keys=keys, args=[repr(cutoff), PREFIX]))
 
     def clear(self) -> None:
-        doomed = [key for pattern in FORGOTTEN_ON_CLEAR for key in self._keys(pattern)]
-        pipe = self._redis.pipeline(transaction=True)
-        if doomed:
-            pipe.delete(*doomed)
-        pipe.incr(_key("settings:version"))
-        pipe.execute()
-
-    def _keys(self, pattern: str) -> list[str]:
-        if "*" not in pattern:
-            return [_key(pattern)]
-        return list(self._redis.scan_iter(match=_key(pattern), count=1000))
+        keys = [_key("jobs:order"), _key("faults:latency"), _key(RUNNING_KEYS), _key(WINDOW_KEYS)]
+        forgotten = [_key(name) for name in FORGOTTEN_ON_CLEAR]
+        self._clear(keys=[*keys, *forgotten, _key("settings:version")], args=[PREFIX])
 
 
 def _key(name: str) -> str:
@@ -383,9 +416,3 @@ def _job(task_id: str) -> str:
 def _document(data: str) -> Document:
     document: Document = json_codec.loads(data)
     return document
-
-
-def _kept(item: str, cutoff: float, tasks: set[str]) -> bool:
-    """Tell whether a journal item outlives a retention sweep."""
-    _index, time, task_id, _data = json_codec.loads(item)
-    return bool(time >= cutoff and task_id not in tasks)

@@ -56,15 +56,20 @@ SCHEMA = (
     f"INSERT OR IGNORE INTO counters VALUES ('{JOURNAL_KEEP}', 10000)",
     f"INSERT OR IGNORE INTO counters VALUES ('{JOURNAL_FLOOR}', 0)",
     # Trim the journal within the appending statement, every 64 entries: one write per journalled
-    # request, and rarely a second page. Reads apply the bound exactly.
-    "CREATE TRIGGER IF NOT EXISTS journal_trim AFTER INSERT ON journal "
-    f"WHEN NEW.idx % {TRIM_EVERY} = 0 BEGIN DELETE FROM journal WHERE idx <= NEW.idx - "
+    # request, and rarely a second page. Reads apply the bound exactly. The floor rises first,
+    # so that numbering goes on even when the trim leaves no entry behind.
+    "DROP TRIGGER IF EXISTS journal_trim",
+    "CREATE TRIGGER IF NOT EXISTS journal_bound AFTER INSERT ON journal "
+    f"WHEN NEW.idx % {TRIM_EVERY} = 0 BEGIN "
+    f"UPDATE counters SET value = max(value, NEW.idx) WHERE name = '{JOURNAL_FLOOR}'; "
+    "DELETE FROM journal WHERE idx <= NEW.idx - "
     f"(SELECT value FROM counters WHERE name = '{JOURNAL_KEEP}'); END",
 )
-PER_CONNECTION_PRAGMAS = (
+PER_CONNECTION = (
     "PRAGMA synchronous = OFF",  # a fake's state needs no durability across power loss
     "PRAGMA temp_store = MEMORY",
     f"PRAGMA mmap_size = {MMAP_BYTES}",
+    "CREATE TEMP TABLE dropping (task_id TEXT PRIMARY KEY)",  # the jobs a sweep forgets
 )
 FORGOTTEN_ON_CLEAR = (
     *("jobs", "running", "windows", "scripts", "polls", "task_faults", "fail_polls"),
@@ -384,18 +389,20 @@ class SQLiteStore:
     # Forgetting ----------------------------------------------------------------------------
 
     def drop_before(self, cutoff: float) -> int:
-        old = "SELECT task_id FROM jobs WHERE submitted_at < ?"
+        dropping = "SELECT task_id FROM temp.dropping"
         with self._transaction() as db:
+            db.execute("DELETE FROM temp.dropping")
+            db.execute(
+                "INSERT INTO temp.dropping SELECT task_id FROM jobs WHERE submitted_at < ?",
+                (cutoff,),
+            )
             db.execute(
                 f"UPDATE counters SET value = max(value, {_LAST}) WHERE name = ?", (JOURNAL_FLOOR,)
             )
-            db.execute(
-                f"DELETE FROM journal WHERE time < ? OR task_id IN ({old})", (cutoff, cutoff)
-            )
-            for table in ("polls", "task_faults", "fail_polls", "running"):
-                db.execute(f"DELETE FROM {table} WHERE task_id IN ({old})", (cutoff,))
-            dropped = db.execute("DELETE FROM jobs WHERE submitted_at < ?", (cutoff,)).rowcount
-            return int(dropped)
+            db.execute(f"DELETE FROM journal WHERE time < ? OR task_id IN ({dropping})", (cutoff,))
+            for table in ("polls", "task_faults", "fail_polls", "running", "jobs"):
+                db.execute(f"DELETE FROM {table} WHERE task_id IN ({dropping})")
+            return int(db.execute("SELECT count(*) FROM temp.dropping").fetchone()[0])
 
     def clear(self) -> None:
         with self._transaction() as db:
@@ -421,6 +428,6 @@ def _retrying(statement: Callable[[], T]) -> T:
 
 def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
-    for pragma in PER_CONNECTION_PRAGMAS:
+    for pragma in PER_CONNECTION:
         _retrying(functools.partial(connection.execute, pragma))  # another writer may hold a lock
     return connection
