@@ -375,6 +375,19 @@ def test_a_store_path_gives_the_app_the_sqlite_store_and_a_shared_virtual_clock(
     assert isinstance(state.clock, StoreClock)
 
 
+def test_a_seed_other_than_the_one_the_store_was_first_used_with_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    where = StoreLocation.parse(f"sqlite:///{tmp_path / 'jobs.db'}")
+    Fake(Settings(seed=7, store=where))
+    Fake(Settings(seed=7, store=where))
+    assert caplog.messages == []
+    Fake(Settings(seed=8, store=where))
+    (message,) = caplog.messages
+    assert "derives task ids from seed 7" in message
+    assert "uses seed 8" in message
+
+
 def test_a_redis_url_gives_the_app_the_redis_store(redis_url: str) -> None:
     state = Fake(Settings(store=StoreLocation.parse(redis_url)))
     assert isinstance(state.store, RedisStore)

@@ -9,6 +9,7 @@ settings in force, and checks at each request (`sync`) whether another one chang
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from mock_server.stores import open_store
 from mock_server.wire.paths import RequestKind
 from mock_server.wire.schemas import SubmitValidator
 from mock_server.wire.statuses import TaskStatus
+
+log = logging.getLogger("mock_server")
 
 __all__ = [
     "ClockNotVirtual",
@@ -287,7 +290,16 @@ def _root_seed(settings: Settings, store: StateStore) -> int:
     """The seed every process sharing the store derives ids from: the configured one, or the
     one the first process drew."""
     if settings.seed is not None:
-        store.claim(ROOT_SEED, str(settings.seed))
+        claimed = store.claim(ROOT_SEED, str(settings.seed))
+        if claimed != str(settings.seed):
+            log.warning(
+                "the store %r derives task ids from seed %s, claimed when it was first used; "
+                "this process uses seed %s as configured, so its ids follow another sequence "
+                "(a fresh store file or Redis database starts over with the new seed)",
+                store,
+                claimed,
+                settings.seed,
+            )
         return settings.seed
     return int(store.claim(ROOT_SEED, str(fresh_seed())))
 
