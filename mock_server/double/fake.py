@@ -205,6 +205,10 @@ class Fake:
     def clear_journal(self) -> None:
         self.journal.clear()
 
+    def close(self) -> None:
+        """Let go of the store's connections; the state stays in a shared store."""
+        self.store.close()
+
     def reset(self) -> None:
         """Forget jobs, requests, scripts and quotas; restore the starting settings."""
         self.store.clear()

@@ -14,12 +14,15 @@ while the virtual clock stands still.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from flask import Flask
+
     from mock_server.serving.background import BackgroundServer
     from mock_server.settings import Settings
     from mock_server.testing.controller import ViduMock
@@ -29,6 +32,7 @@ __all__ = [
     "DEFAULT_SEED",
     "HINTS_SECTION",
     "api_key_of",
+    "fresh_app",
     "hints_of",
     "pytest_configure",
     "pytest_runtest_call",
@@ -125,14 +129,13 @@ def vidu_mock(
     import requests
 
     from mock_server.testing.controller import ViduMock
-    from mock_server.web.app import create_app
 
     settings = settings_for_test(request.node, vidu_mock_settings).replace(
         host=vidu_mock_server.host, port=vidu_mock_server.port
     )
-    vidu_mock_server.serve(create_app(settings))
-    try:
-        with requests.Session() as session:
+    with fresh_app(settings) as app, requests.Session() as session:
+        vidu_mock_server.serve(app)
+        try:
             controller = ViduMock(
                 vidu_mock_server.base_url,
                 api_key_of(settings),
@@ -140,8 +143,8 @@ def vidu_mock(
                 session=session,
             )
             yield used_by(request, controller)
-    finally:
-        vidu_mock_server.serve(None)
+        finally:
+            vidu_mock_server.serve(None)
 
 
 @pytest.fixture
@@ -153,14 +156,16 @@ def vidu_mock_inprocess(
 
     from mock_server.testing.client_routing import route_every_client
     from mock_server.testing.controller import ViduMock
-    from mock_server.web.app import create_app
 
     settings = settings_for_test(request.node, vidu_mock_settings)
     if not settings.public_base_url:
         settings = settings.replace(public_base_url=vidu_mock_inprocess_base_url)
-    app = create_app(settings)
     urls = [vidu_mock_inprocess_base_url, settings.public_base_url]
-    with route_every_client(app, urls) as routers, requests.Session() as session:
+    with (
+        fresh_app(settings) as app,
+        route_every_client(app, urls) as routers,
+        requests.Session() as session,
+    ):
         controller = ViduMock(
             vidu_mock_inprocess_base_url,
             api_key_of(settings),
@@ -205,3 +210,20 @@ def api_key_of(settings: Settings) -> str:
     from mock_server.testing.controller import DEFAULT_API_KEY
 
     return settings.api_keys[0] if settings.api_keys else DEFAULT_API_KEY
+
+
+@contextlib.contextmanager
+def fresh_app(settings: Settings) -> Iterator[Flask]:
+    """An app for one test: a shared store (`store` setting) is reset first, since an earlier
+    test or run may have left state in it, and its connections are closed afterwards."""
+    from mock_server.web.app import create_app
+    from mock_server.web.state import fake_of
+
+    app = create_app(settings)
+    fake = fake_of(app)
+    try:
+        if settings.store_in_force.shared:
+            fake.reset()
+        yield app
+    finally:
+        fake.close()
