@@ -17,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "ENV_PREFIX",
+    "REDACTED",
     "ClockKind",
     "Progression",
     "ProgressionKind",
@@ -26,10 +27,12 @@ __all__ = [
     "StoreLocation",
     "parse_bool",
     "settings_fields",
+    "settings_shown",
     "settings_table",
     "settings_text",
     "text_of_json_value",
     "to_text",
+    "without_password",
 ]
 
 ENV_PREFIX = "VIDU_MOCK_"
@@ -86,6 +89,7 @@ class StoreKind(enum.Enum):
     REDIS = "redis"
 
 
+REDACTED = "***"  # what is shown in place of a secret: a token, a password in a URL
 SQLITE_SCHEME = "sqlite:///"
 REDIS_SCHEMES = ("redis://", "rediss://")
 
@@ -125,6 +129,25 @@ class StoreLocation:
             return SQLITE_SCHEME + self.target
         return self.target if self.kind is StoreKind.REDIS else self.kind.value
 
+    @property
+    def shown(self) -> str:
+        """The location as it may be printed: a password in a Redis URL hidden."""
+        return without_password(str(self))
+
+
+def without_password(url: str) -> str:
+    """A URL with the password in it (`redis://:PASSWORD@host`, `?password=`) hidden."""
+    parts = urllib.parse.urlsplit(url)
+    netloc, query = parts.netloc, parts.query
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}:{REDACTED}@{host}"
+    if "password" in urllib.parse.parse_qs(query):
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        hidden = [(name, REDACTED if name == "password" else value) for name, value in pairs]
+        query = urllib.parse.urlencode(hidden, safe="*")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+
 
 def _checked_redis_url(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
@@ -134,7 +157,8 @@ def _checked_redis_url(url: str) -> str:
     except ValueError:
         port = -1
     if not parts.hostname or port == -1 or (database and not database.isdigit()):
-        raise ValueError(f"cannot read the Redis URL {url!r}; write redis://HOST:PORT/DB")
+        shown = without_password(url)
+        raise ValueError(f"cannot read the Redis URL {shown!r}; write redis://HOST:PORT/DB")
     return url
 
 
@@ -663,6 +687,16 @@ def text_of_json_value(name: str, value: Any) -> str:
 def settings_text(settings: Settings) -> dict[str, str]:
     """Every setting as the text its CLI flag takes."""
     return {spec.name: to_text(getattr(settings, spec.name)) for spec in settings_fields()}
+
+
+def settings_shown(settings: Settings) -> dict[str, str]:
+    """Every setting as it may be shown to anyone: the text its flag takes, secrets hidden
+    (the control token, a password in the store's URL)."""
+    shown = settings_text(settings)
+    if settings.control_token:
+        shown["control_token"] = REDACTED
+    shown["store"] = settings.store.shown
+    return shown
 
 
 def settings_table() -> str:

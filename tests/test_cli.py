@@ -225,6 +225,12 @@ def test_settings_shows_each_value_in_force_and_where_it_came_from(tmp_path, cap
     assert set(table) == {spec.name for spec in settings_fields()}
 
 
+def test_settings_hides_a_password_in_the_store_url(capsys):
+    assert main(["settings", "--store", "redis://:hunter2@127.0.0.1:6379/0"]) == 0
+    table = parse_table(capsys.readouterr().out)
+    assert table["store"] == ("redis://:***@127.0.0.1:6379/0", "flag --store")
+
+
 def test_settings_markdown_prints_the_readme_table(capsys):
     assert main(["settings", "--markdown"]) == 0
     assert capsys.readouterr().out == settings_table() + "\n"

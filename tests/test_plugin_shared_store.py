@@ -30,4 +30,3 @@ def test_every_test_sees_only_its_own_jobs_in_a_shared_store(mock: ViduMock, run
     mine = client.task_id()
     assert [job["task_id"] for job in mock.jobs()["jobs"]] == [mine]
     assert len(mock.requests) == 1
-

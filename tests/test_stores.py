@@ -16,7 +16,7 @@ from mock_server.domain.clock import StoreClock, VirtualClock
 from mock_server.domain.jobs import Job, JobBackend
 from mock_server.domain.store import Glance, StateStore, StoreUnavailable
 from mock_server.double.fake import Fake
-from mock_server.settings import StoreLocation
+from mock_server.settings import StoreLocation, settings_shown
 from mock_server.stores import open_store
 from mock_server.stores.memory_store import MemoryStore
 from mock_server.stores.redis_store import RedisStore
@@ -422,6 +422,29 @@ def test_a_store_file_that_cannot_be_created_is_refused_clearly(tmp_path: Path) 
 def test_a_redis_server_that_does_not_answer_is_refused_clearly() -> None:
     with pytest.raises(StoreUnavailable, match=r"cannot use redis://127.0.0.1:1/0 as the store"):
         RedisStore("redis://127.0.0.1:1/0")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:hunter2@127.0.0.1:1/0", "redis://:***@127.0.0.1:1/0"),
+        ("redis://me:hunter2@127.0.0.1:1/0", "redis://me:***@127.0.0.1:1/0"),
+        ("redis://127.0.0.1:1/0?password=hunter2", "redis://127.0.0.1:1/0?password=***"),
+        ("redis://127.0.0.1:1/0", "redis://127.0.0.1:1/0"),
+    ],
+)
+def test_a_password_in_a_redis_url_is_hidden_wherever_the_url_is_shown(
+    url: str, shown: str
+) -> None:
+    assert StoreLocation.parse(url).shown == shown
+    assert settings_shown(Settings(store=url))["store"] == shown
+    with pytest.raises(StoreUnavailable) as refused:
+        RedisStore(url)
+    assert "hunter2" not in str(refused.value)
+    assert shown in str(refused.value)
+    with pytest.raises(ValueError, match="cannot read") as unreadable:
+        StoreLocation.parse(url.replace(":1/0", ":port/0"))
+    assert "hunter2" not in str(unreadable.value)
 
 
 @pytest.mark.parametrize(

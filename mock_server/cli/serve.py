@@ -21,10 +21,9 @@ from mock_server.cli.version import package_version
 from mock_server.domain.store import StoreUnavailable
 from mock_server.serving.background import BackgroundServer
 from mock_server.serving.console import configure_console, json_line
-from mock_server.settings import Settings, settings_fields, settings_table, to_text
+from mock_server.settings import Settings, settings_fields, settings_shown, settings_table
 from mock_server.web.control_access import TOKEN_HEADER, control_refusal
 from mock_server.wire.paths import SUBMIT_PATH, ControlPath
-from mock_server.wire.redaction import REDACTED
 
 __all__ = [
     "add_commands",
@@ -103,12 +102,11 @@ def _resolved(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Reso
 
 
 def settings_in_force(resolved: Resolved) -> str:
-    """A table of every setting's value and where it came from, the control token hidden."""
+    """A table of every setting's value and where it came from, secrets hidden."""
     rows = [("setting", "value", "source")]
+    shown = settings_shown(resolved.settings)
     for spec in settings_fields():
-        value = to_text(getattr(resolved.settings, spec.name))
-        if spec.name == "control_token" and value:
-            value = REDACTED
+        value = shown[spec.name]
         rows.append((spec.name, value or spec.default_text, resolved.sources[spec.name]))
     widths = [max(len(row[column]) for row in rows) for column in range(2)]
     return "\n".join(

@@ -113,7 +113,7 @@ def shared_settings(settings: Settings, store: StoreLocation) -> Settings:
 def prepare_store(settings: Settings) -> None:
     """Set the store up (its tables, the root seed, the virtual clock) before any worker
     starts, so that they all find the same."""
-    Fake(settings).store.close()
+    Fake(settings).close()
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ import redis
 
 from mock_server.domain.jobs import Job
 from mock_server.domain.store import Document, Glance, StoreUnavailable, TaskFaults
+from mock_server.settings import without_password
 from mock_server.stores import json_codec
 
 __all__ = ["RedisStore"]
@@ -199,7 +200,8 @@ class RedisStore:
         try:
             self._redis.ping()
         except redis.RedisError as exc:
-            raise StoreUnavailable(f"cannot use {url} as the store: {exc}") from None
+            shown = without_password(url)
+            raise StoreUnavailable(f"cannot use {shown} as the store: {exc}") from None
         register = self._redis.register_script
         self._add_job, self._read_job = register(ADD_JOB), register(READ_JOB)
         self._replace_job, self._reserve = register(REPLACE_JOB), register(RESERVE)
@@ -211,7 +213,7 @@ class RedisStore:
         self._drop_before, self._clear = register(DROP_BEFORE), register(CLEAR)
 
     def __repr__(self) -> str:
-        return f"RedisStore({self.url!r})"
+        return f"RedisStore({without_password(self.url)!r})"
 
     def close(self) -> None:
         self._redis.close()

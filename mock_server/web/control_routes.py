@@ -13,14 +13,13 @@ from flask import Blueprint, request
 from mock_server.double.fake import InvalidCursor
 from mock_server.double.faults import TaskScriptError
 from mock_server.double.scripts import Script, ScriptError
-from mock_server.settings import Settings, settings_text, text_of_json_value
+from mock_server.settings import Settings, settings_shown, text_of_json_value
 from mock_server.web.control_access import TOKEN_HEADER, control_refusal
 from mock_server.web.control_documents import job_detail_body, job_summary
 from mock_server.web.download_routes import request_video_url, spec_for
 from mock_server.web.state import current_fake
 from mock_server.wire.errors import ControlForbidden, ControlRequestInvalid
 from mock_server.wire.paths import ControlPath
-from mock_server.wire.redaction import REDACTED
 from mock_server.wire.statuses import TaskStatus
 
 __all__ = ["blueprint"]
@@ -79,7 +78,7 @@ def reset() -> dict[str, Any]:
 
 @blueprint.get(ControlPath.SETTINGS)
 def read_settings() -> dict[str, Any]:
-    return {"settings": _shown(current_fake().settings)}
+    return {"settings": settings_shown(current_fake().settings)}
 
 
 @blueprint.post(ControlPath.SETTINGS)
@@ -90,7 +89,7 @@ def change_settings() -> dict[str, Any]:
     if changed.virtual_clock and not fake.virtual_clock:
         raise ControlRequestInvalid("manual progression needs a fake started with --clock virtual")
     fake.reconfigure(changed)
-    return {"settings": _shown(changed)}
+    return {"settings": settings_shown(changed)}
 
 
 @blueprint.post(ControlPath.SCRIPTS)
@@ -230,11 +229,3 @@ def _changed_settings(current: Settings, values: dict[str, Any]) -> Settings:
     if frozen:
         raise ControlRequestInvalid(f"{', '.join(frozen)} can only change at start")
     return changed
-
-
-def _shown(settings: Settings) -> dict[str, str]:
-    """Every setting as the text its flag takes, the control token hidden."""
-    shown = settings_text(settings)
-    if settings.control_token:
-        shown["control_token"] = REDACTED
-    return shown

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mock_server.settings import REDACTED
+
 __all__ = ["CONTROL_TOKEN_HEADER", "REDACTED", "SECRET_HEADERS", "redact_headers", "redact_value"]
 
-REDACTED = "***"
 CONTROL_TOKEN_HEADER = "X-Vidu-Mock-Token"
 SECRET_HEADERS = frozenset(
     {"authorization", CONTROL_TOKEN_HEADER.lower(), "x-api-key", "cookie", "set-cookie"}
