@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from _typeshed.wsgi import WSGIApplication
 
     from mock_server.serving.background import BackgroundServer
     from mock_server.settings import Settings
@@ -213,7 +213,7 @@ def api_key_of(settings: Settings) -> str:
 
 
 @contextlib.contextmanager
-def fresh_app(settings: Settings) -> Iterator[Flask]:
+def fresh_app(settings: Settings) -> Iterator[WSGIApplication]:
     """An app for one test: a shared store (`store` setting) is reset first, since an earlier
     test or run may have left state in it, and its connections are closed afterwards."""
     from mock_server.web.app import create_app
