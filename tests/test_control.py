@@ -142,6 +142,13 @@ def test_with_a_token_configured_the_control_api_needs_it(client, mock):
     assert client.submit().status_code == 200  # the emulated API does not need it
 
 
+@pytest.mark.vidu_mock(control_token=TOKEN)
+def test_the_worker_endpoint_answers_without_the_control_token(mock):
+    answer = requests.get(mock.url("/_mock/worker"), timeout=10)
+    assert answer.status_code == 200
+    assert isinstance(answer.json()["pid"], int)
+
+
 @pytest.mark.vidu_mock(host="0.0.0.0")
 def test_off_loopback_without_a_token_the_control_api_is_off_but_the_api_works(
     vidu_mock_inprocess,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 
 from mock_server.settings import settings_fields
+from mock_server.web.control_routes import RESTART_ONLY
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,6 +35,12 @@ def test_every_guess_setting_is_named_in_the_fidelity_section() -> None:
     for spec in settings_fields():
         if spec.guess:
             assert spec.flag in fidelity, f"{spec.flag} is a guess but not in the fidelity section"
+
+
+def test_the_readme_names_every_setting_that_needs_a_restart() -> None:
+    row = next(line for line in README.splitlines() if line.startswith("| `configure(**settings)`"))
+    named = set(re.findall(r"`(\w+)`", row.split("(not ", 1)[1]))
+    assert named == set(RESTART_ONLY)
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -2,7 +2,9 @@
 
 Both are measured on the fake's clock and kept in the fake's store, so every process sharing the
 store counts against the same limits. A running place is held from the submit until the job is
-seen to have ended; the limit counts the jobs submitted while it is in force.
+seen to have ended; the limit counts the jobs submitted while it is in force. A place reserved
+for a submit that never finished (its process died) is freed after a minute of wall time, not of
+the fake's clock: a virtual clock that stands still must not hold it forever.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """`vidu-mock serve --workers N`: N processes of the fake behind one port, sharing one job store.
 
 The processes run on granian, the fastest WSGI server measured for this app (see the README's
-Performance section). They agree on everything that makes the fake one fake: the root seed (task
-ids derive from it and from the store's sequence), the SQLite store file and, through that file,
-the virtual clock.
+Performance section). They agree on everything that makes the fake one fake: the store (an SQLite
+file, by default a temporary one, or a Redis database) and, through it, the root seed (task ids
+derive from it and from the store's sequence), the virtual clock and all the state.
 """
 
 from __future__ import annotations

@@ -81,7 +81,9 @@ def create_app(
         app.register_blueprint(blueprint)
     app.add_url_rule(OPENAPI_PATH, "openapi", openapi_response)
     app.add_url_rule(HEALTH_PATH, "healthz", lambda: {"status": "ok"})
-    # Which process answered: lets a client tell worker processes apart.
+    # Which process answered: lets a client tell worker processes apart. Open like /healthz,
+    # without the control token: the server's own readiness check asks it, and a process id
+    # is all it tells.
     app.add_url_rule(ControlPath.WORKER, "worker", lambda: {"pid": os.getpid()})
     app.register_error_handler(ApiError, envelope_response)
     app.register_error_handler(HTTPException, http_error_response)
