@@ -9,14 +9,17 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import json
 import math
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "ENV_PREFIX",
+    "PROFILE_ENV",
     "REDACTED",
     "ClockKind",
     "Progression",
@@ -25,6 +28,7 @@ __all__ = [
     "Settings",
     "StoreKind",
     "StoreLocation",
+    "load_profile",
     "parse_bool",
     "settings_fields",
     "settings_shown",
@@ -33,9 +37,11 @@ __all__ = [
     "text_of_json_value",
     "to_text",
     "without_password",
+    "write_profile",
 ]
 
 ENV_PREFIX = "VIDU_MOCK_"
+PROFILE_ENV = ENV_PREFIX + "PROFILE"  # a profile file: settings as a JSON object
 MIB = 1024 * 1024
 
 
@@ -712,3 +718,26 @@ def settings_table() -> str:
             f"| {spec.help} |"
         )
     return "\n".join(rows)
+
+
+# Profiles: settings saved as a JSON object of name -> value (`vidu-mock compare
+# --write-profile` writes one, `--profile` and $VIDU_MOCK_PROFILE read it) ------------------
+
+
+def write_profile(path: Path, profile: Mapping[str, str]) -> None:
+    """Write a profile as a JSON object of setting name -> value."""
+    path.write_text(json.dumps(dict(profile), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def load_profile(path: Path) -> dict[str, str]:
+    """Read a profile file into `name -> text` pairs for `Settings.from_strings`."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read profile {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"profile {path} must be a JSON object of setting name -> value")
+    try:
+        return {str(name): text_of_json_value(str(name), value) for name, value in data.items()}
+    except ValueError as exc:
+        raise ValueError(f"profile {path}: {exc}") from None

@@ -9,14 +9,7 @@ from typing import Any
 import pytest
 
 from mock_server import Settings
-from mock_server.conformance.drift import (
-    PROFILE_RULES,
-    Difference,
-    compare,
-    load_profile,
-    profile_from,
-    write_profile,
-)
+from mock_server.conformance.drift import PROFILE_RULES, Difference, compare, profile_from
 from mock_server.conformance.probes import QUESTIONS
 from mock_server.conformance.report import (
     CheckResult,
@@ -29,6 +22,7 @@ from mock_server.conformance.report import (
     load_report,
     markdown_path,
 )
+from mock_server.settings import load_profile, write_profile
 from mock_server.wire.schemas import schema_problems
 
 

@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from mock_server.conformance.drift import compare, profile_from, write_profile
+from mock_server.conformance.drift import compare, profile_from
 from mock_server.conformance.report import load_report
+from mock_server.settings import write_profile
 
 __all__ = ["add_commands", "compare_command"]
 

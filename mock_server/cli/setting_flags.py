@@ -14,8 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mock_server.conformance.drift import PROFILE_ENV, load_profile
-from mock_server.settings import ENV_PREFIX, Settings, SettingSpec, settings_fields
+from mock_server.settings import (
+    ENV_PREFIX,
+    PROFILE_ENV,
+    Settings,
+    SettingSpec,
+    load_profile,
+    settings_fields,
+)
 
 __all__ = [
     "DEFAULT",

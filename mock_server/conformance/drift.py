@@ -13,27 +13,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from mock_server.conformance.report import CheckResult, ContractReport, ProbeResult
-from mock_server.settings import Settings, text_of_json_value
+from mock_server.settings import Settings
 
 __all__ = [
-    "PROFILE_ENV",
     "PROFILE_RULES",
     "Comparison",
     "Difference",
     "Profile",
     "ProfileRule",
     "compare",
-    "load_profile",
     "profile_from",
-    "write_profile",
 ]
 
 Observed = Mapping[str, Any]
-PROFILE_ENV = "VIDU_MOCK_PROFILE"
 
 
 @dataclass(frozen=True)
@@ -250,22 +245,3 @@ def profile_from(report: ContractReport) -> Profile:
             profile.settings[rule.setting] = value
     Settings.from_strings(profile.settings)
     return profile
-
-
-def write_profile(path: Path, profile: Mapping[str, str]) -> None:
-    """Write a profile as a JSON object of setting name -> value."""
-    path.write_text(json.dumps(dict(profile), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def load_profile(path: Path) -> dict[str, str]:
-    """Read a profile file into `name -> text` pairs for `Settings.from_strings`."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"cannot read profile {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"profile {path} must be a JSON object of setting name -> value")
-    try:
-        return {str(name): text_of_json_value(str(name), value) for name, value in data.items()}
-    except ValueError as exc:
-        raise ValueError(f"profile {path}: {exc}") from None

@@ -52,6 +52,8 @@ LISTING_BATCH = 200  # jobs read from the store at a time while a listing filter
 class ClockNotVirtual(Exception):
     """The fake runs on the wall clock, which nobody can move."""
 
+    MESSAGE = "the clock is real; start the fake with --clock virtual"
+
 
 class Fake:
     """Settings, clock, store, scripts, quotas and journal of one fake."""
@@ -169,7 +171,7 @@ class Fake:
     def advance(self, seconds: float) -> float:
         """Move the virtual clock forward; return the new time."""
         if not isinstance(self.clock, VirtualClock):
-            raise ClockNotVirtual("the clock is real; start the fake with --clock virtual")
+            raise ClockNotVirtual(ClockNotVirtual.MESSAGE)
         return self.clock.advance(seconds)
 
     def reconfigure(self, settings: Settings) -> None:

@@ -15,12 +15,11 @@ from typing import Any
 
 from mock_server.domain.store import Document, StateStore
 from mock_server.wire.exchange import Exchange, HttpRequest, HttpResponse, parse_json_or
-from mock_server.wire.paths import VIDEO_PREFIX, RequestKind
+from mock_server.wire.json_body import JSON_TYPE
+from mock_server.wire.paths import RequestKind, task_id_of
 from mock_server.wire.redaction import REDACTED, redact_headers
 
 __all__ = ["REDACTED", "Journal", "JournalEntry"]
-
-JSON_TYPE = "application/json"
 
 
 @dataclass(frozen=True)
@@ -80,13 +79,7 @@ class JournalEntry:
     @functools.cached_property
     def task_id(self) -> str:
         """The task the request was about: from the submit's answer, the poll's query or the URL."""
-        if self.kind is RequestKind.SUBMIT and isinstance(self.response, dict):
-            return str(self.response.get("task_id", ""))
-        if self.kind is RequestKind.POLL:
-            return self.query.get("task_id", "").strip()
-        if self.kind is RequestKind.DOWNLOAD:
-            return self.path.removeprefix(VIDEO_PREFIX).removesuffix(".mp4")
-        return ""
+        return task_id_of(self.kind, self.path, self.query.get("task_id", ""), self.response)
 
     @property
     def task_status(self) -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from mock_server.wire.errors import ServiceNotAvailable
+from mock_server.wire.json_body import JSON_TYPE
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -23,11 +25,9 @@ __all__ = ["LOOPBACK", "AppSlot", "BackgroundServer", "QuietHandler"]
 
 LOOPBACK = "127.0.0.1"
 STOP_TIMEOUT_S = 10
-IDLE_BODY = json.dumps(
-    ServiceNotAvailable(
-        "no fake is being served between tests; use the vidu_mock fixture"
-    ).envelope()
-).encode()
+IDLE = ServiceNotAvailable("no fake is being served between tests; use the vidu_mock fixture")
+IDLE_STATUS = f"{IDLE.status_code} {HTTPStatus(IDLE.status_code).phrase}"
+IDLE_BODY = json.dumps(IDLE.envelope()).encode()
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -46,7 +46,7 @@ class AppSlot:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         app = self.app
         if app is None:
-            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            start_response(IDLE_STATUS, [("Content-Type", JSON_TYPE)])
             return [IDLE_BODY]
         return app(environ, start_response)
 

@@ -18,14 +18,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from mock_server.wire.paths import (
-    CONTROL_PREFIX,
-    HEALTH_PATH,
-    OPENAPI_PATH,
-    VIDEO_PREFIX,
-    RequestKind,
-    kind_of,
-)
+from mock_server.wire.paths import OWN_PATHS, kind_of, task_id_of
 
 __all__ = [
     "ACCESS_LOGGER",
@@ -37,7 +30,6 @@ __all__ = [
 ]
 
 ACCESS_LOGGER = "mock_server.access"
-OWN_PATHS = (CONTROL_PREFIX, HEALTH_PATH, OPENAPI_PATH)
 READS = ("GET", "HEAD", "OPTIONS")
 MESSAGE_SHOWN = 200  # characters of an error message a text line carries
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -132,7 +124,7 @@ def log_exchange(
     duration_ms = (time.perf_counter() - started) * 1000
     document = _parsed(json_body)
     reason, message = _error_of(document) if status >= 400 else ("", "")
-    about = _task_id(method, path, task_id, status, document)
+    about = task_id_of(kind_of(method, path), path, task_id, document)
     log.info(AccessEntry(method, path, status, duration_ms, reason, message, about))
 
 
@@ -146,18 +138,6 @@ def _error_of(document: Any) -> tuple[str, str]:
     if not isinstance(document, dict):
         return "", ""
     return str(document.get("reason", "")), str(document.get("message", ""))
-
-
-def _task_id(method: str, path: str, task_id: str, status: int, document: Any) -> str:
-    """The task a request was about: the submit's answer, the poll's query or the video URL."""
-    kind = kind_of(method, path)
-    if kind is RequestKind.POLL:
-        return task_id.strip()
-    if kind is RequestKind.DOWNLOAD:
-        return path.removeprefix(VIDEO_PREFIX).removesuffix(".mp4")
-    if kind is RequestKind.SUBMIT and status == 200 and isinstance(document, dict):
-        return str(document.get("task_id", ""))
-    return ""
 
 
 def _parsed(json_body: bytes | None) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from mock_server.double.fake import InvalidCursor
+from mock_server.double.fake import ClockNotVirtual, InvalidCursor
 from mock_server.double.faults import TaskScriptError
 from mock_server.double.scripts import Script, ScriptError
 from mock_server.settings import Settings, settings_shown, text_of_json_value
@@ -52,7 +52,7 @@ def advance_clock() -> dict[str, Any]:
     """Move the virtual clock forward by `{"seconds": N}`."""
     fake = current_fake()
     if not fake.virtual_clock:
-        raise ControlRequestInvalid("the clock is real; start the fake with --clock virtual")
+        raise ControlRequestInvalid(ClockNotVirtual.MESSAGE)
     seconds = _json_object().get("seconds")
     if (
         isinstance(seconds, bool)

@@ -16,12 +16,11 @@ from mock_server.double.fake import Fake
 from mock_server.double.journal import JournalEntry
 from mock_server.web.state import current_fake
 from mock_server.wire.exchange import HttpRequest, HttpResponse
-from mock_server.wire.paths import CONTROL_PREFIX, HEALTH_PATH, OPENAPI_PATH, kind_of
+from mock_server.wire.paths import OWN_PATHS, kind_of
 
 __all__ = ["DEFERRED_LATENCY", "deferring", "delay", "install_journal", "journalled", "record"]
 
 DEFERRED_LATENCY = "vidu_mock.deferred_latency"
-UNJOURNALLED = (CONTROL_PREFIX, HEALTH_PATH, OPENAPI_PATH)
 
 
 def install_journal(app: Flask) -> None:
@@ -94,7 +93,7 @@ def record(
 
 def journalled(fake: Fake, path: str) -> bool:
     """Tell whether a request to this path goes in the journal."""
-    return fake.settings.journal_size > 0 and not path.startswith(UNJOURNALLED)
+    return fake.settings.journal_size > 0 and not path.startswith(OWN_PATHS)
 
 
 def _request_body() -> bytes:

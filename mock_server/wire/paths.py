@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 __all__ = [
     "API_PREFIX",
     "CONTROL_PREFIX",
     "HEALTH_PATH",
     "OPENAPI_PATH",
+    "OWN_PATHS",
     "RESULT_PATH",
     "SUBMIT_PATH",
     "VIDEO_PREFIX",
     "ControlPath",
     "RequestKind",
     "kind_of",
+    "task_id_of",
     "video_path",
 ]
 
@@ -25,6 +28,7 @@ VIDEO_PREFIX = "/media/videos/"
 CONTROL_PREFIX = "/_mock"
 OPENAPI_PATH = "/openapi.json"
 HEALTH_PATH = "/healthz"
+OWN_PATHS = (CONTROL_PREFIX, HEALTH_PATH, OPENAPI_PATH)  # the fake's, not the API's: unjournalled
 
 
 class ControlPath:
@@ -59,6 +63,18 @@ def kind_of(method: str, path: str) -> RequestKind:
     if path.startswith(VIDEO_PREFIX) and method in ("GET", "HEAD"):
         return RequestKind.DOWNLOAD
     return RequestKind.OTHER
+
+
+def task_id_of(kind: RequestKind, path: str, query_task_id: str, answer: Any) -> str:
+    """The task a request was about: the submit's JSON answer, the poll's query or the video's
+    path ("" for an error answer to a submit, and for anything else)."""
+    if kind is RequestKind.SUBMIT and isinstance(answer, dict):
+        return str(answer.get("task_id", ""))
+    if kind is RequestKind.POLL:
+        return query_task_id.strip()
+    if kind is RequestKind.DOWNLOAD:
+        return path.removeprefix(VIDEO_PREFIX).removesuffix(".mp4")
+    return ""
 
 
 def video_path(task_id: str) -> str:
