@@ -81,4 +81,31 @@ def test_every_public_module_declares_its_public_names(path: Path) -> None:
         if isinstance(node, ast.Assign)
         and any(isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets)
     ]
-    assert declared, f"{path.relative_to(ROOT)} has no __all__"
+    assert len(declared) == 1, f"{path.relative_to(ROOT)} must assign __all__ exactly once"
+    names = ast.literal_eval(declared[0].value)
+    defined = {name for node in tree.body for name in _names_bound(node)}
+    missing = sorted(set(names) - defined)
+    assert not missing, f"{path.relative_to(ROOT)} lists names it does not define: {missing}"
+    assert len(names) == len(set(names)), f"{path.relative_to(ROOT)} lists a name twice"
+
+
+def _names_bound(node: ast.stmt) -> list[str]:
+    """The names a top-level statement binds: definitions, assignments and imports."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [
+            name.id
+            for target in node.targets
+            for name in (target.elts if isinstance(target, ast.Tuple) else [target])
+            if isinstance(name, ast.Name)
+        ]
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return [node.target.id]
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+    if isinstance(node, ast.If):  # `if TYPE_CHECKING:` and the like
+        return [name for child in [*node.body, *node.orelse] for name in _names_bound(child)]
+    if isinstance(node, ast.Try):
+        return [name for child in [*node.body, *node.handlers] for name in _names_bound(child)]
+    return []
