@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from types import SimpleNamespace, TracebackType
+from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import (
@@ -36,6 +36,7 @@ from mock_server.testing.inprocess import (
     Answer,
     InProcessApp,
     NotRouted,
+    Router,
     late_by,
     timeout_message,
 )
@@ -46,7 +47,7 @@ Headers = list[tuple[str, str]]
 RESPONSE_PARAMETERS = inspect.signature(ClientResponse.__init__).parameters
 
 
-class AiohttpRouter:
+class AiohttpRouter(Router):
     """Route aiohttp calls for the app's base URLs into it; refuse the others."""
 
     def __init__(self, app: InProcessApp) -> None:
@@ -55,16 +56,10 @@ class AiohttpRouter:
         self.mock.answer = self.answer
         self.mock.refuse = self._refuse
 
-    def __enter__(self) -> AiohttpRouter:
+    def start(self) -> None:
         self.mock.start()
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self.mock.stop()
 
     async def answer(self, method: str, url: URL, call: dict[str, Any]) -> ClientResponse | None:

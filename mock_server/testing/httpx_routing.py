@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from types import TracebackType
 
 import anyio
 import httpx
@@ -21,6 +20,7 @@ from mock_server.testing.inprocess import (
     Answer,
     InProcessApp,
     NotRouted,
+    Router,
     late_by,
     timeout_message,
 )
@@ -35,7 +35,7 @@ class HttpxNotRouted(NotRouted, AllMockedAssertionError):
     """`NotRouted` for httpx; as a respx "not mocked" error, other routers still get their turn."""
 
 
-class HttpxRouter:
+class HttpxRouter(Router):
     """Route httpx calls for the app's base URLs into it; refuse the others."""
 
     def __init__(self, app: InProcessApp) -> None:
@@ -44,16 +44,10 @@ class HttpxRouter:
         self.router.refuse = self._refuse
         self.router.route(name="vidu-mock").mock(side_effect=self.answer)
 
-    def __enter__(self) -> HttpxRouter:
+    def start(self) -> None:
         self.router.start()
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self.router.stop(quiet=True)
 
     def answer(self, request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response] | None:

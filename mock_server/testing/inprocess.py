@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 from urllib.parse import urlsplit
 
 from werkzeug.test import Client
@@ -30,6 +30,7 @@ __all__ = [
     "Answer",
     "InProcessApp",
     "NotRouted",
+    "Router",
     "late_by",
     "timeout_message",
 ]
@@ -40,6 +41,24 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 #: True while the app answers a routed call: what the fake itself fetches then (input images,
 #: with `fetch_images`) is the fake's own business, not a call of the client under test.
 SERVING: ContextVar[bool] = ContextVar("vidu_mock_serving", default=False)
+
+
+class Router:
+    """One HTTP client library's routing into an app: on from `start` (or entering a `with`
+    block) until `stop`."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
 
 
 class NotRouted(AssertionError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from re import Pattern
-from types import TracebackType
 from typing import Any
 
 import requests
@@ -19,14 +18,14 @@ import responses
 from requests import PreparedRequest
 from responses.registries import FirstMatchRegistry
 
-from mock_server.testing.inprocess import METHODS, InProcessApp, late_by, timeout_message
+from mock_server.testing.inprocess import METHODS, InProcessApp, Router, late_by, timeout_message
 
 __all__ = ["RequestsRouter"]
 
 RespondsWith = tuple[int, Mapping[str, str], bytes]
 
 
-class RequestsRouter:
+class RequestsRouter(Router):
     """Route `requests` calls for the app's base URLs into it through a `responses` mock."""
 
     def __init__(self, app: InProcessApp) -> None:
@@ -35,7 +34,7 @@ class RequestsRouter:
             assert_all_requests_are_fired=False, registry=RefusingRegistry
         )
 
-    def __enter__(self) -> RequestsRouter:
+    def start(self) -> None:
         self.mock.start()
         registry = self.mock.get_registry()
         assert isinstance(registry, RefusingRegistry)
@@ -44,14 +43,8 @@ class RequestsRouter:
             self.mock.add_callback(
                 method, self.app.pattern, callback=self.answer, content_type=None
             )
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self.mock.stop()
         self.mock.reset()
 

@@ -17,7 +17,6 @@ import urllib.error
 import urllib.request
 import urllib.response
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 from unittest import mock
 
@@ -25,6 +24,7 @@ from mock_server.testing.inprocess import (
     SERVING,
     Answer,
     InProcessApp,
+    Router,
     late_by,
     timeout_message,
 )
@@ -35,23 +35,17 @@ Handler = urllib.request.AbstractHTTPHandler
 DoOpen = Callable[..., Any]
 
 
-class UrllibRouter:
+class UrllibRouter(Router):
     """Route urllib's HTTP(S) calls for the app's base URLs into it; refuse the others."""
 
     def __init__(self, app: InProcessApp) -> None:
         self.app = app
         self._patch = mock.patch.object(Handler, "do_open", self._stand_in(Handler.do_open))
 
-    def __enter__(self) -> UrllibRouter:
+    def start(self) -> None:
         self._patch.start()
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._patch.stop()
 
     def _stand_in(self, do_open: DoOpen) -> DoOpen:
