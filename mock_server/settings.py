@@ -30,6 +30,8 @@ __all__ = [
     "StoreLocation",
     "load_profile",
     "parse_bool",
+    "parse_int_from",
+    "parse_number",
     "settings_fields",
     "settings_shown",
     "settings_table",
@@ -182,7 +184,7 @@ def _int_or_none(text: str) -> int | None:
         return None
 
 
-def _parse_int_from(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+def parse_int_from(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     """An integer parser that also says which range it accepts."""
     allowed = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
 
@@ -195,7 +197,7 @@ def _parse_int_from(minimum: int, maximum: int | None = None) -> Callable[[str],
     return parse
 
 
-def _parse_number(minimum: float, *, inclusive: bool) -> Callable[[str], float]:
+def parse_number(minimum: float, *, inclusive: bool) -> Callable[[str], float]:
     """A finite-number parser with a lower bound, saying which numbers it accepts."""
     allowed = f"a number {'>=' if inclusive else '>'} {minimum:g}"
 
@@ -304,14 +306,14 @@ class Settings:
 
     host: str = _setting("127.0.0.1", "Interface `vidu-mock serve` binds to.", str)
     port: int = _setting(
-        8080, "Port `vidu-mock serve` binds to (0 picks a free one).", _parse_int_from(0, 65535)
+        8080, "Port `vidu-mock serve` binds to (0 picks a free one).", parse_int_from(0, 65535)
     )
     workers: int = _setting(
         0,
         "Worker processes of `vidu-mock serve`: 0 serves from one process (threaded); N >= 1 "
         "runs N processes behind the port on a production server (granian) that replaces a "
         "worker that dies; they share the whole fake through the store.",
-        _parse_int_from(0),
+        parse_int_from(0),
     )
     store: StoreLocation = _setting(
         StoreLocation(),
@@ -333,7 +335,7 @@ class Settings:
         "requests at the shortest tail (threads of a process take turns on the GIL); more let "
         "slow requests overlap (image fetches, chaos or scripted delays, which hold a thread "
         "while they wait). 0 picks 1, or 32 with fetch_images or chaos_latency.",
-        _parse_int_from(0),
+        parse_int_from(0),
     )
     public_base_url: str = _setting(
         "",
@@ -355,7 +357,7 @@ class Settings:
     speed: float = _setting(
         1.0,
         "Divides every queue and processing time of the timing model.",
-        _parse_number(0, inclusive=False),
+        parse_number(0, inclusive=False),
     )
     progression: Progression = _setting(
         Progression(),
@@ -442,17 +444,17 @@ class Settings:
         guess=True,
     )
     max_body_bytes: int = _setting(
-        20 * MIB, "Largest request body accepted; larger answers 413.", _parse_int_from(1)
+        20 * MIB, "Largest request body accepted; larger answers 413.", parse_int_from(1)
     )
     video_url_ttl: int = _setting(
-        3600, "Seconds a `video_url` stays valid after the job finished.", _parse_int_from(0)
+        3600, "Seconds a `video_url` stays valid after the job finished.", parse_int_from(0)
     )
     retention: float = _setting(
         0.0,
         "Seconds (on the fake's clock) a job is kept after its submit, for a long-lived shared "
         "fake; older jobs and their journal entries are dropped and polling them answers 404 "
         "TASK_NOT_FOUND, as upstream does for lost tasks. 0 keeps every job.",
-        _parse_number(0, inclusive=True),
+        parse_number(0, inclusive=True),
     )
     fetch_images: bool = _setting(
         False,
@@ -463,12 +465,12 @@ class Settings:
     image_fetch_timeout: float = _setting(
         10.0,
         "Seconds allowed for fetching one input image (with fetch_images).",
-        _parse_number(0, inclusive=False),
+        parse_number(0, inclusive=False),
     )
     image_max_bytes: int = _setting(
         50 * MIB,
         "Largest input image accepted (with fetch_images); upstream's limit is 50 MB.",
-        _parse_int_from(1),
+        parse_int_from(1),
     )
     control_token: str = _setting(
         "",
@@ -485,13 +487,13 @@ class Settings:
     journal_size: int = _setting(
         10_000,
         "How many of the latest API requests the journal keeps (0: none).",
-        _parse_int_from(0),
+        parse_int_from(0),
     )
     rate_limit_rpm: int = _setting(
         0,
         "Submits each API key may make per minute of the fake's clock (0: no limit); more "
         "answer 429 RATE_LIMIT_EXCEEDED.",
-        _parse_int_from(0),
+        parse_int_from(0),
     )
     rate_limit_polls: bool = _setting(
         False,
@@ -503,7 +505,7 @@ class Settings:
         0,
         "Jobs each API key may have queued or processing at once (0: no limit); a submit "
         "beyond it answers 429 RATE_LIMIT_EXCEEDED.",
-        _parse_int_from(0),
+        parse_int_from(0),
         guess=True,
     )
     chaos_rate_limited: float = _setting(
@@ -536,7 +538,7 @@ class Settings:
     chaos_latency_seconds: float = _setting(
         2.0,
         "Chaos: wall-clock seconds a delayed request waits.",
-        _parse_number(0, inclusive=True),
+        parse_number(0, inclusive=True),
     )
 
     def __post_init__(self) -> None:

@@ -52,7 +52,7 @@ def test_without_the_contract_extra_the_command_says_how_to_install_it() -> None
 def test_a_bad_option_is_a_usage_error_naming_the_commands_flag() -> None:
     ran = contract("--budget", "-1")
     assert ran.returncode == 2
-    assert "--budget / VIDU_CONTRACT_LIVE_BUDGET: expected a count >= 0, got -1" in ran.stderr
+    assert "--budget / VIDU_CONTRACT_LIVE_BUDGET: expected an integer >= 0, got '-1'" in ran.stderr
 
 
 def test_a_base_url_without_a_key_is_a_usage_error() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mock_server.settings import parse_bool
+from mock_server.settings import parse_bool, parse_int_from, parse_number
 
 __all__ = ["ENV_PREFIX", "OPTIONS", "OptionSpec", "SuiteOptions", "TargetKind", "spec_named"]
 
@@ -29,25 +29,11 @@ class TargetKind(enum.Enum):
     LIVE = "live"
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError(f"expected a count >= 0, got {value}")
-    return value
-
-
 def _target(text: str) -> TargetKind:
     try:
         return TargetKind(text.strip().lower())
     except ValueError:
         raise ValueError(f"expected fake or live, got {text!r}") from None
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise ValueError(f"expected seconds > 0, got {value}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -105,7 +91,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "0",
         "Paid submissions a live run may make (each the cheapest job: duration 1, 720p, no "
         "bgm/off-peak; one asks for audio). 0 spends nothing.",
-        _count,
+        parse_int_from(0),
         "N",
         command="budget",
     ),
@@ -113,7 +99,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "live_time_limit",
         "1200",
         "Seconds a live run may spend waiting for its paid tasks to finish, overall.",
-        _seconds,
+        parse_number(0, inclusive=False),
         "SECONDS",
         command="time_limit",
     ),
@@ -122,7 +108,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "2",
         "First pause between polls on a live target, in seconds; it grows 1.5x per poll up "
         "to 30 s.",
-        _seconds,
+        parse_number(0, inclusive=False),
         "SECONDS",
     ),
     OptionSpec(
