@@ -28,7 +28,9 @@ __all__ = [
     "Settings",
     "StoreKind",
     "StoreLocation",
+    "did_you_mean",
     "load_profile",
+    "parse_base_url",
     "parse_bool",
     "parse_int_from",
     "parse_number",
@@ -274,7 +276,7 @@ def _parse_clock(text: str) -> ClockKind:
         raise ValueError(f"expected one of {', '.join(names)}, got {text!r}") from None
 
 
-def _parse_base_url(text: str) -> str:
+def parse_base_url(text: str) -> str:
     value = text.strip()
     if value and not value.lower().startswith(("http://", "https://")):
         raise ValueError(f"expected an http:// or https:// URL, or nothing, got {text!r}")
@@ -284,17 +286,6 @@ def _parse_base_url(text: str) -> str:
 def _setting(default: Any, help: str, parse: Callable[[str], Any], *, guess: bool = False) -> Any:
     """Declare one setting: its default, help text, string parser and whether it is a [guess]."""
     return field(default=default, metadata={"help": help, "parse": parse, "guess": guess})
-
-
-CHAOS_PROBABILITIES = (
-    "chaos_rate_limited",
-    "chaos_create_failed",
-    "chaos_unavailable",
-    "chaos_task_failed",
-    "chaos_stuck",
-    "chaos_poll_failed",
-    "chaos_latency",
-)
 
 
 @dataclass(frozen=True)
@@ -341,7 +332,7 @@ class Settings:
         "",
         "Base URL written into `video_url`s, for use behind a proxy or in a container "
         "(default: the URL the request came in on).",
-        _parse_base_url,
+        parse_base_url,
     )
     log_format: str = _setting(
         "text",
@@ -542,9 +533,7 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
-        self._parse_texts()
-        if self.workers < 0 or self.threads < 0:
-            raise ValueError("workers and threads must be >= 0")
+        self._parse_values()
         if self.store.kind is not StoreKind.AUTO and self.store_path:
             raise ValueError("give either store or store_path, not both")
         if self.store.kind is StoreKind.MEMORY and self.workers:
@@ -552,34 +541,22 @@ class Settings:
                 "store memory keeps the state in one process; with workers use "
                 "sqlite:///PATH or redis://HOST:PORT/DB"
             )
-        if not self.retention >= 0:
-            raise ValueError(f"retention must be >= 0 seconds, got {self.retention}")
-        for name in CHAOS_PROBABILITIES:
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1")
-        for name in ("journal_size", "rate_limit_rpm", "max_running_jobs"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0")
-        if not self.chaos_latency_seconds >= 0:
-            raise ValueError("chaos_latency_seconds must be >= 0")
-        if not self.speed > 0:
-            raise ValueError(f"speed must be > 0, got {self.speed}")
-        if self.max_body_bytes < 1:
-            raise ValueError("max_body_bytes must be >= 1")
-        if self.video_url_ttl < 0:
-            raise ValueError("video_url_ttl must be >= 0")
 
-    def _parse_texts(self) -> None:
-        """Read every value given as text the way its flag would, so `Settings(seed="3")` works."""
+    def _parse_values(self) -> None:
+        """Hold every value to its flag's rules, whether given as text or as its type.
+
+        A text is read the way its flag would read it, so `Settings(seed="3")` works; a typed
+        value is checked by reading its flag text, so `Settings(port=70000)` is refused with the
+        same message as `--port 70000`, and kept as given.
+        """
         for spec in dataclasses.fields(self):
             value = getattr(self, spec.name)
-            if not isinstance(value, str):
-                continue
             try:
-                parsed = spec.metadata["parse"](value)
+                parsed = spec.metadata["parse"](value if isinstance(value, str) else to_text(value))
             except ValueError as exc:
                 raise ValueError(f"{spec.name}: {exc}") from None
-            object.__setattr__(self, spec.name, parsed)
+            if isinstance(value, str):
+                object.__setattr__(self, spec.name, parsed)
 
     @property
     def store_in_force(self) -> StoreLocation:
@@ -607,7 +584,7 @@ class Settings:
         for name, text in values.items():
             spec = known.get(name)
             if spec is None:
-                raise ValueError(f"unknown setting {name!r}{_did_you_mean(name, known)}")
+                raise ValueError(f"unknown setting {name!r}{did_you_mean(name, known)}")
             try:
                 parsed[name] = spec.parse(text)
             except ValueError as exc:
@@ -621,7 +598,7 @@ class Settings:
         return cls.from_strings(values, base)
 
 
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
+def did_you_mean(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -91,5 +91,5 @@ def test_the_window_forgets_requests_older_than_a_minute():
 
 
 def test_a_negative_quota_is_refused():
-    with pytest.raises(ValueError, match="rate_limit_rpm must be >= 0"):
+    with pytest.raises(ValueError, match="rate_limit_rpm: expected an integer >= 0"):
         Settings(rate_limit_rpm=-1)

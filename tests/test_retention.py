@@ -58,5 +58,5 @@ def test_by_default_every_job_is_kept(store: StoreLocation) -> None:
 
 
 def test_a_negative_retention_is_refused() -> None:
-    with pytest.raises(ValueError, match="retention must be >= 0"):
+    with pytest.raises(ValueError, match="retention: expected a number >= 0"):
         Settings(retention=-1)

@@ -100,7 +100,7 @@ def test_chaos_failure_reasons_are_upstream_reasons():
 def test_a_probability_outside_zero_to_one_is_refused():
     with pytest.raises(ValueError, match="between 0 and 1"):
         Settings.from_strings({"chaos_stuck": "1.5"})
-    with pytest.raises(ValueError, match="chaos_stuck must be between 0 and 1"):
+    with pytest.raises(ValueError, match="chaos_stuck: expected a probability between 0 and 1"):
         Settings(chaos_stuck=-0.1)
 
 

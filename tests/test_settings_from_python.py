@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mock_server import ClockKind, Progression, Settings, create_app
@@ -56,6 +58,25 @@ def test_replace_also_takes_text() -> None:
 def test_a_text_that_does_not_parse_names_the_setting(name: str, text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Settings(**{name: text})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("port", 70000, "port: expected an integer from 0 to 65535, got '70000'"),
+        ("speed", float("inf"), "speed: expected a number > 0, got 'inf'"),
+        ("missing_key_status", 500, "missing_key_status: expected one of 400, 403"),
+        ("image_max_bytes", 0, "image_max_bytes: expected an integer >= 1"),
+        ("image_fetch_timeout", -1.0, "image_fetch_timeout: expected a number > 0"),
+        ("seed", [1], "seed: expected an integer"),
+        ("workers", -1, "workers: expected an integer >= 0"),
+    ],
+)
+def test_a_typed_value_outside_its_flags_rules_is_refused_as_the_flag_refuses_it(
+    name: str, value: object, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Settings(**{name: value})
 
 
 def test_a_fake_built_from_text_settings_behaves_as_configured() -> None:
