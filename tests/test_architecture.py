@@ -109,3 +109,24 @@ def _names_bound(node: ast.stmt) -> list[str]:
     if isinstance(node, ast.Try):
         return [name for child in [*node.body, *node.handlers] for name in _names_bound(child)]
     return []
+
+
+@pytest.mark.parametrize("module", ["mock_server.testing.pytest_plugin", "mock_server.settings"])
+def test_a_light_module_loads_without_flask_or_the_media_encoders(module: str) -> None:
+    """pytest loads the plugin in every run of a project that installed the package."""
+    probe = (
+        f"import sys, {module}; "
+        "print(sorted(m for m in ('flask', 'jsonschema', 'mock_server.media.h264') "
+        "if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_the_package_still_offers_each_public_name() -> None:
+    import mock_server
+
+    for name in mock_server.__all__:
+        assert getattr(mock_server, name).__name__ == name
