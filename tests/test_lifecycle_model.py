@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.domain.lifecycle import ORDER, Outcome, TaskStatus, Timeline
+from mock_server.domain.lifecycle import Outcome, Timeline
 from mock_server.domain.timing import TimingPlan, plan_timing
+from mock_server.wire.statuses import TaskStatus
 
 plans = st.builds(
     TimingPlan,
@@ -29,17 +30,13 @@ outcomes = st.one_of(
 moments = st.lists(st.floats(0, 20000, allow_nan=False), min_size=2, max_size=30).map(sorted)
 
 
-def rank(status: TaskStatus) -> int:
-    return min(ORDER.index(status), 2)
-
-
 @given(plans, outcomes, moments)
 def test_reads_over_time_only_move_forward(
     plan: TimingPlan, outcome: Outcome, times: list[float]
 ) -> None:
     snapshots = [Timeline(plan, outcome).at(t) for t in times]
     for before, after in itertools.pairwise(snapshots):
-        assert rank(after.status) >= rank(before.status)
+        assert after.status.rank >= before.status.rank
         assert after.progress_percent >= before.progress_percent
         assert after.eta <= before.eta
         if before.status.terminal:

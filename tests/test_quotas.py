@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from mock_server.domain.quotas import RateWindow
+from mock_server.domain import quotas
+from mock_server.domain.clock import VirtualClock
+from mock_server.domain.jobs import JobBackend
+from mock_server.domain.quotas import PENDING_PLACE_S, Quotas, RateWindow
+from mock_server.double.scripts import MAX_LATENCY_S
 from mock_server.settings import Settings
 from mock_server.stores.memory_store import MemoryStore
 from mock_server.wire.errors import RateLimitExceeded
@@ -93,3 +99,18 @@ def test_the_window_forgets_requests_older_than_a_minute():
 def test_a_negative_quota_is_refused():
     with pytest.raises(ValueError, match="rate_limit_rpm: expected an integer >= 0"):
         Settings(rate_limit_rpm=-1)
+
+
+def test_a_submit_answered_as_late_as_a_script_allows_keeps_its_running_place(monkeypatch):
+    held_at = 1_800_000_000.0
+    wall_clock = SimpleNamespace(time=lambda: held_at)
+    monkeypatch.setattr(quotas, "time", wall_clock)
+    limits = Quotas(JobBackend(Settings(max_running_jobs=1), VirtualClock(), MemoryStore()))
+    late = limits.hold_running_place("k")
+    wall_clock.time = lambda: held_at + MAX_LATENCY_S  # its answer is still being delayed
+    with pytest.raises(RateLimitExceeded, match="queued or processing at once"):
+        limits.hold_running_place("k")
+    wall_clock.time = lambda: held_at + PENDING_PLACE_S + 1  # its submit must have died
+    following = limits.hold_running_place("k")
+    limits.give_place("k", late, "task-late")
+    assert limits.backend.store.running("k") == {following: ""}

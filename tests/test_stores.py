@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
 
 from mock_server import ClockKind, Progression, Settings, create_app
 from mock_server.domain.clock import StoreClock, VirtualClock
@@ -128,6 +131,52 @@ def test_newest_pages_through_the_jobs_newest_first(store: StateStore) -> None:
     assert store.newest(2, before=last[-1][0]) == []
 
 
+def test_newest_pages_skip_the_jobs_a_sweep_dropped(store: StateStore) -> None:
+    submitted = submit_jobs(store, 5)
+    store.replace(dataclasses.replace(submitted[2], submitted_at=START - 100))
+    store.drop_before(START - 50)
+    first = store.newest(2)
+    rest = store.newest(2, before=first[-1][0])
+    listed = [job.task_id for page in (first, rest) for _, job in page]
+    assert listed == [job.task_id for job in submitted[::-1] if job is not submitted[2]]
+    assert store.newest(2, before=rest[-1][0]) == []
+
+
+class CountingJobs(dict[str, Any]):
+    """The memory store's jobs, counting how many of them a reader touches."""
+
+    touched = 0
+
+    def __getitem__(self, task_id: str) -> Any:
+        self.touched += 1
+        return super().__getitem__(task_id)
+
+    def get(self, task_id: str, default: Any = None) -> Any:
+        self.touched += 1
+        return super().get(task_id, default)
+
+    def values(self) -> Any:
+        self.touched += len(self)
+        return super().values()
+
+    def items(self) -> Any:
+        self.touched += len(self)
+        return super().items()
+
+
+def test_a_page_of_the_newest_jobs_in_memory_reads_only_its_own_jobs() -> None:
+    store = MemoryStore()
+    (job,) = submit_jobs(store, 1)
+    for n in range(1, 50_000):
+        store.add(dataclasses.replace(job, task_id=f"task-{n}"))
+    jobs = store._jobs = CountingJobs(store._jobs)
+    first = store.newest(20)
+    deep = store.newest(20, before=25_000)
+    assert [position for position, _ in deep] == list(range(24_999, 24_979, -1))
+    assert len(first) == 20
+    assert jobs.touched <= 40
+
+
 def test_clear_forgets_jobs_but_never_reuses_a_sequence_number(store: StateStore) -> None:
     submit_jobs(store, 2)
     store.clear()
@@ -193,6 +242,31 @@ def test_a_sweep_reads_any_task_id_and_any_entry_back_from_the_journal(
     store.drop_before(START - 50)
     assert [entry.get("n") for _, entry in store.entries()] == [2, 3]
     assert [entry.get("n") for _, entry in store.entries(after=2, limit=1)] == [3]
+
+
+def sweep_a_gap_into_the_journal(store: StateStore, third: dict[str, object]) -> None:
+    """Journal four entries, then sweep the second away: the journal keeps 1, 3 and 4."""
+    store.append_entry({"n": 1}, START, "t", keep=10)
+    store.append_entry({"n": 2}, START - 100, "t", keep=10)
+    store.append_entry(third, START, "t", keep=10)
+    store.append_entry({"n": 4}, START, "t", keep=10)
+    store.drop_before(START - 50)
+
+
+def test_entries_are_read_by_number_across_a_gap_a_sweep_left(store: StateStore) -> None:
+    sweep_a_gap_into_the_journal(store, {"n": 3})
+    assert store.entries(after=3) == [(4, {"n": 4})]
+    assert store.entries(after=2) == [(3, {"n": 3}), (4, {"n": 4})]
+    assert store.entries(after=1, limit=1) == [(3, {"n": 3})]
+    assert store.entries(after=4) == []
+    assert store.last_entry_index() == 4
+
+
+def test_an_entry_read_across_a_gap_keeps_an_integer_beyond_64_bits_exact(
+    store: StateStore,
+) -> None:
+    sweep_a_gap_into_the_journal(store, {"seed": 2**70 + 1})
+    assert store.entries(after=1) == [(3, {"seed": 2**70 + 1}), (4, {"n": 4})]
 
 
 def test_reading_no_entries_reads_none(store: StateStore) -> None:
@@ -276,11 +350,23 @@ def test_a_journal_of_size_zero_keeps_nothing_but_still_counts(store: StateStore
     assert store.entries() == []
 
 
+def test_a_journal_bound_lowered_by_one_process_ends_at_the_next_entry_from_another(
+    tmp_path: Path,
+) -> None:
+    here, there = SQLiteStore(tmp_path / "state.db"), SQLiteStore(tmp_path / "state.db")
+    here.append_entry({"n": 1}, START, "t", keep=100)
+    there.append_entry({"n": 2}, START, "t", keep=2)
+    for n in range(3, 71):  # past a multiple of 64, where the journal is trimmed
+        here.append_entry({"n": n}, START, "t", keep=100)
+    assert [entry["n"] for _, entry in here.entries()] == list(range(1, 71))
+    assert [entry["n"] for _, entry in there.entries()] == list(range(1, 71))
+
+
 # Settings, windows and running places ------------------------------------------------------------
 
 
 def test_settings_overrides_carry_a_version_that_changes_with_them(store: StateStore) -> None:
-    before = store.settings_version()
+    before = store.glance().settings_version
     version = store.update_settings({"progression": "instant", "speed": "2"})
     assert version != before
     assert store.read_settings() == (version, {"progression": "instant", "speed": "2"})
@@ -288,7 +374,7 @@ def test_settings_overrides_carry_a_version_that_changes_with_them(store: StateS
     assert store.read_settings() == (version, {"progression": "instant", "seed": "3"})
     store.clear()
     assert store.read_settings()[1] == {}
-    assert store.settings_version() != version
+    assert store.glance().settings_version != version
 
 
 def test_a_window_admits_up_to_its_limit_then_says_when_to_retry(store: StateStore) -> None:
@@ -307,6 +393,14 @@ def test_running_places_are_held_confirmed_and_released(store: StateStore) -> No
     assert store.running("k") == {"a": "task-a", "b": ""}
     store.release_running("k", ["b"])
     assert store.reserve_running("k", "c", 2)
+
+
+def test_a_place_freed_before_its_submit_gave_it_to_a_job_stays_free(store: StateStore) -> None:
+    assert store.reserve_running("k", "late", 1)
+    store.release_running("k", ["late"])
+    assert store.reserve_running("k", "next", 1)
+    store.confirm_running("k", "late", "task-late")
+    assert store.running("k") == {"next": ""}
 
 
 # Concurrency ------------------------------------------------------------------------------------
@@ -424,6 +518,30 @@ def test_a_redis_server_that_does_not_answer_is_refused_clearly() -> None:
         RedisStore("redis://127.0.0.1:1/0")
 
 
+def test_a_store_file_in_another_layout_is_refused_naming_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE journal (idx INTEGER PRIMARY KEY, data TEXT)")
+    with pytest.raises(StoreUnavailable, match=r"holds state in another layout .* delete it"):
+        SQLiteStore(path)
+
+
+def test_a_store_file_is_opened_again_by_any_number_of_stores(tmp_path: Path) -> None:
+    first = SQLiteStore(tmp_path / "state.db")
+    submit_jobs(first, 1)
+    assert len(SQLiteStore(tmp_path / "state.db")) == 1
+
+
+def test_a_redis_database_in_another_layout_is_refused_naming_what_to_do(redis_url: str) -> None:
+    old = redis.Redis.from_url(redis_url)
+    old.rpush("vidu-mock:journal", "[1]")
+    with pytest.raises(StoreUnavailable, match=r"holds state in another layout .* flush"):
+        RedisStore(redis_url)
+    old.delete("vidu-mock:journal")
+    assert len(RedisStore(redis_url)) == 0
+    assert len(RedisStore(redis_url)) == 0
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
@@ -486,7 +604,7 @@ def test_without_redis_server_the_redis_tests_fail_under_ci_and_skip_elsewhere(
 def test_a_glance_tells_the_settings_version_and_whether_scripts_or_faults_exist(
     store: StateStore,
 ) -> None:
-    assert store.glance() == Glance(store.settings_version(), False, False)
+    assert store.glance() == Glance(store.read_settings()[0], False, False)
     store.push_scripts({"fail": "x"}, 1)
     store.attach_task_faults("t", 1, 0.0)
     assert (store.glance().scripts_queued, store.glance().task_faults) == (True, True)

@@ -1,4 +1,5 @@
-"""The domain: jobs, their lifecycle and timing, the clock, the job stores and quotas.
+"""The domain: jobs, their lifecycle and timing, the clock, quotas, and the `StateStore`
+interface every piece of state lives behind (its implementations are in `mock_server/stores/`).
 
 No Flask and no network here.
 """

@@ -9,10 +9,7 @@ from dataclasses import dataclass
 from mock_server.domain.timing import TimingPlan
 from mock_server.wire.statuses import TaskStatus
 
-__all__ = ["ORDER", "SUCCESS", "Outcome", "Snapshot", "Timeline"]
-
-
-ORDER = (TaskStatus.QUEUED, TaskStatus.PROCESSING, TaskStatus.SUCCEED, TaskStatus.FAILED)
+__all__ = ["SUCCESS", "Outcome", "Snapshot", "Timeline"]
 
 
 @dataclass(frozen=True)

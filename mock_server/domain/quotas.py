@@ -3,8 +3,9 @@
 Both are measured on the fake's clock and kept in the fake's store, so every process sharing the
 store counts against the same limits. A running place is held from the submit until the job is
 seen to have ended; the limit counts the jobs submitted while it is in force. A place reserved
-for a submit that never finished (its process died) is freed after a minute of wall time, not of
-the fake's clock: a virtual clock that stands still must not hold it forever.
+for a submit that never finished (its process died) is freed a minute after the longest a submit
+can take, in wall time, not on the fake's clock: a virtual clock that stands still must not hold
+it forever.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from mock_server.wire.paths import RequestKind
 if TYPE_CHECKING:
     from mock_server.domain.jobs import JobBackend
 
-__all__ = ["PENDING_PLACE_S", "WINDOW_S", "Quotas", "RateWindow"]
+__all__ = ["MAX_SUBMIT_LATENCY_S", "PENDING_PLACE_S", "WINDOW_S", "Quotas", "RateWindow"]
 
 WINDOW_S = 60.0
-PENDING_PLACE_S = 60.0  # a place held this long for a submit that never finished is free again
+MAX_SUBMIT_LATENCY_S = 300.0  # the longest a script may make a submit wait for its answer
+# A place held this long for a submit that never finished is free again.
+PENDING_PLACE_S = MAX_SUBMIT_LATENCY_S + 60.0
 
 
 class RateWindow:

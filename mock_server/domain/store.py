@@ -103,7 +103,8 @@ class StateStore(Protocol):
         ...
 
     def confirm_running(self, api_key: str, token: str, task_id: str) -> None:
-        """Give a held place to the job the submit created."""
+        """Give a held place to the job the submit created; a place freed meanwhile stays
+        free."""
         ...
 
     def release_running(self, api_key: str, tokens: list[str]) -> None:
@@ -166,10 +167,6 @@ class StateStore(Protocol):
 
     def glance(self) -> Glance:
         """The settings' version and whether scripts or task faults exist, in one read."""
-        ...
-
-    def settings_version(self) -> int:
-        """A number that changes whenever the settings overrides do."""
         ...
 
     def read_settings(self) -> tuple[int, dict[str, str]]:

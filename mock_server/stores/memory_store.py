@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import threading
@@ -40,6 +41,7 @@ class MemoryStore:
     def _forget(self) -> None:
         self._jobs: dict[str, tuple[int, Job]] = {}
         self._positions = itertools.count(1)
+        self._order: list[tuple[int, str]] = []  # (position, task id), in submission order
         self._running: defaultdict[str, dict[str, str]] = defaultdict(dict)
         self._windows: defaultdict[str, deque[float]] = defaultdict(deque)
         self._scripts: deque[_Queued] = deque()
@@ -76,7 +78,9 @@ class MemoryStore:
         with self._lock:
             if job.task_id in self._jobs:
                 raise KeyError(f"task id {job.task_id} already exists")
-            self._jobs[job.task_id] = (next(self._positions), job)
+            position = next(self._positions)
+            self._jobs[job.task_id] = (position, job)
+            self._order.append((position, job.task_id))
 
     def get(self, task_id: str) -> Job | None:
         found = self._jobs.get(task_id)
@@ -106,16 +110,13 @@ class MemoryStore:
         return iter(listed)
 
     def newest(self, limit: int, before: int | None = None) -> list[tuple[int, Job]]:
+        """Find where the page ends by bisecting the submission order, then read only its jobs."""
         with self._lock:
-            stored = list(self._jobs.values())
-        found: list[tuple[int, Job]] = []
-        for position, job in reversed(stored):
-            if before is not None and position >= before:
-                continue
-            found.append((position, job))
-            if len(found) == limit:
-                break
-        return found
+            end = len(self._order)
+            if before is not None:
+                end = bisect.bisect_left(self._order, before, key=lambda placed: placed[0])
+            page = self._order[max(0, end - limit) : end]
+            return [(position, self._jobs[task_id][1]) for position, task_id in reversed(page)]
 
     def __len__(self) -> int:
         return len(self._jobs)
@@ -132,7 +133,9 @@ class MemoryStore:
 
     def confirm_running(self, api_key: str, token: str, task_id: str) -> None:
         with self._lock:
-            self._running[api_key][token] = task_id
+            places = self._running[api_key]
+            if token in places:
+                places[token] = task_id
 
     def release_running(self, api_key: str, tokens: list[str]) -> None:
         with self._lock:
@@ -230,9 +233,6 @@ class MemoryStore:
 
     # Settings ------------------------------------------------------------------------------
 
-    def settings_version(self) -> int:
-        return self._settings[0]
-
     def glance(self) -> Glance:
         return Glance(self._settings[0], bool(self._scripts), bool(self._faults))
 
@@ -255,6 +255,7 @@ class MemoryStore:
                 del self._jobs[task_id]
                 self._faults.pop(task_id, None)
                 self._polls.pop(task_id, None)
+            self._order = [(position, tid) for position, tid in self._order if tid not in old]
             kept = [item for item in self._journal if item[1] >= cutoff and item[2] not in old]
             self._journal = deque(kept)
             for places in self._running.values():

@@ -32,6 +32,16 @@ FORGOTTEN_ON_CLEAR = (
     *("journal", "journal:count", "settings", RUNNING_KEYS, WINDOW_KEYS, "window-ids"),
 )
 
+# The layout of the keys below, kept in the key `layout`: a database holding state in another
+# layout is refused with a clear message rather than failing request by request.
+LAYOUT = "2"
+CLAIM_LAYOUT = """
+local found = redis.call('GET', KEYS[1])
+if found then return found end
+if redis.call('EXISTS', unpack(KEYS, 2)) > 0 then return '1' end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+"""
 ADD_JOB = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'reads', ARGV[2])
@@ -56,6 +66,11 @@ if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], '')
 redis.call('SADD', KEYS[2], KEYS[1])
 return 1
+"""
+CONFIRM = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
 """
 ADMIT = """
 local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -88,23 +103,12 @@ local keep = tonumber(ARGV[2])
 if keep > 0 then
   local task = cjson.encode(ARGV[4])
   local item = '[' .. index .. ',' .. ARGV[3] .. ',' .. task .. ',' .. ARGV[1] .. ']'
-  redis.call('RPUSH', KEYS[1], item)
-  redis.call('LTRIM', KEYS[1], -keep, -1)
+  redis.call('ZADD', KEYS[1], index, item)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -keep - 1)
 else
   redis.call('DEL', KEYS[1])
 end
 return index
-"""
-ENTRIES_AFTER = """
-local head = redis.call('LINDEX', KEYS[1], 0)
-if not head then return {0} end
-local first = tonumber(string.match(head, '^%[(%d+),'))
-local start = math.max(0, tonumber(ARGV[1]) + 1 - first)
-local stop = -1
-if tonumber(ARGV[2]) > 0 then stop = start + tonumber(ARGV[2]) - 1 end
-local found = redis.call('LRANGE', KEYS[1], start, stop)
-table.insert(found, 1, first)
-return found
 """
 GLANCE = """
 local version = redis.call('GET', KEYS[1]) or '0'
@@ -122,8 +126,9 @@ else redis.call('SET', KEYS[1], cjson.encode(overrides)) end
 return redis.call('INCR', KEYS[2])
 """
 
-# A journal item is `[index,time,"task id",entry]` as APPEND writes it: its head is read with
-# patterns, never decoded whole (an entry may hold a client's deeply nested JSON).
+# The journal is a sorted set of items scored by their number. An item is
+# `[index,time,"task id",entry]` as APPEND writes it: a sweep reads its head with patterns,
+# never decoding it whole (an entry may hold a client's deeply nested JSON).
 ITEM_HEAD = """
 local function item_head(item)
   local time, quote = string.match(item, '^%[%d+,([^,]+),()')
@@ -156,14 +161,10 @@ if #old > 0 then
     end
   end
 end
-local cutoff, items, kept = tonumber(ARGV[1]), redis.call('LRANGE', KEYS[6], 0, -1), {}
-for _, item in ipairs(items) do
+local cutoff = tonumber(ARGV[1])
+for _, item in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
   local time, task = item_head(item)
-  if time >= cutoff and not gone[cjson.decode(task)] then table.insert(kept, item) end
-end
-if #kept < #items then
-  redis.call('DEL', KEYS[6])
-  for _, item in ipairs(kept) do redis.call('RPUSH', KEYS[6], item) end
+  if time < cutoff or gone[cjson.decode(task)] then redis.call('ZREM', KEYS[6], item) end
 end
 return #old
 """
@@ -197,18 +198,26 @@ class RedisStore:
             socket_connect_timeout=CONNECT_TIMEOUT_S,
             socket_timeout=SOCKET_TIMEOUT_S,
         )
+        shown = without_password(url)
         try:
-            self._redis.ping()
+            layout = self._redis.register_script(CLAIM_LAYOUT)(
+                keys=[_key("layout"), *map(_key, FORGOTTEN_ON_CLEAR)], args=[LAYOUT]
+            )
         except redis.RedisError as exc:
-            shown = without_password(url)
             raise StoreUnavailable(f"cannot use {shown} as the store: {exc}") from None
+        if layout != LAYOUT:
+            raise StoreUnavailable(
+                f"cannot use {shown} as the store: it holds state in another "
+                f"layout (version {layout}, this vidu-mock writes {LAYOUT}); flush that database "
+                "or choose another"
+            )
         register = self._redis.register_script
         self._add_job, self._read_job = register(ADD_JOB), register(READ_JOB)
         self._replace_job, self._reserve = register(REPLACE_JOB), register(RESERVE)
+        self._confirm = register(CONFIRM)
         self._admit, self._attach = register(ADMIT), register(ATTACH)
         self._count_poll, self._append = register(COUNT_POLL), register(APPEND)
         self._update_settings = register(UPDATE_SETTINGS)
-        self._entries_after = register(ENTRIES_AFTER)
         self._glance = register(GLANCE)
         self._drop_before, self._clear = register(DROP_BEFORE), register(CLEAR)
 
@@ -295,10 +304,7 @@ class RedisStore:
         return bool(self._reserve(keys=keys, args=[token, limit]))
 
     def confirm_running(self, api_key: str, token: str, task_id: str) -> None:
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hset(_key("running:" + api_key), token, task_id)
-        pipe.sadd(_key(RUNNING_KEYS), _key("running:" + api_key))
-        pipe.execute()
+        self._confirm(keys=[_key("running:" + api_key)], args=[token, task_id])
 
     def release_running(self, api_key: str, tokens: list[str]) -> None:
         if tokens:
@@ -356,29 +362,23 @@ class RedisStore:
         )
 
     def entries(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Document]]:
-        """Read from where `after` falls when the kept entries are numbered without gaps (as
-        they are until a retention sweep); otherwise read them all and filter."""
+        """Read by number from the sorted set; the standard library decodes each item, exact
+        for any integer an entry holds."""
         if limit == 0:
             return []
-        first, *items = self._entries_after(keys=[_key("journal")], args=[after, limit or 0])
-        found = [(int(index), data) for index, _, _, data in map(json.loads, items)]
-        if found and found[0][0] != max(after + 1, int(first)):
-            every = [json_codec.loads(item) for item in self._redis.lrange(_key("journal"), 0, -1)]
-            found = [(int(index), data) for index, _, _, data in every if index > after]
-            found = found if limit is None else found[:limit]
-        return found
+        items = self._redis.zrangebyscore(
+            _key("journal"), f"({after}", "+inf", start=0, num=-1 if limit is None else limit
+        )
+        return [(int(index), entry) for index, _, _, entry in map(json.loads, items)]
 
     def last_entry_index(self) -> int:
-        last = self._redis.lindex(_key("journal"), -1)
-        return 0 if last is None else int(json_codec.loads(last)[0])
+        last = self._redis.zrange(_key("journal"), -1, -1, withscores=True)
+        return int(last[0][1]) if last else 0
 
     def clear_journal(self) -> None:
         self._redis.delete(_key("journal"), _key("journal:count"))
 
     # Settings ------------------------------------------------------------------------------
-
-    def settings_version(self) -> int:
-        return int(self._redis.get(_key("settings:version")) or 0)
 
     def glance(self) -> Glance:
         keys = [_key("settings:version"), _key("scripts"), _key("faults:latency")]

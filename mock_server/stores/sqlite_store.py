@@ -30,9 +30,11 @@ LAST_PAUSE_S = 0.001
 MMAP_BYTES = 256 * 1024 * 1024
 SEQUENCE_BLOCK = 64  # sequence numbers a process reserves with one write
 SETTINGS_VERSION = "settings_version"
-JOURNAL_KEEP = "journal_keep"
 JOURNAL_FLOOR = "journal_floor"  # numbers at or below it were handed out before, never again
 TRIM_EVERY = 64
+# The file's `PRAGMA user_version`: the layout of SCHEMA. A file written in another layout is
+# refused with a clear message rather than failing request by request.
+LAYOUT = 2
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS claimed (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value NOT NULL)",
@@ -51,19 +53,17 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS fail_polls (task_id TEXT, poll INTEGER, "
     "PRIMARY KEY (task_id, poll))",
     "CREATE TABLE IF NOT EXISTS journal (idx INTEGER PRIMARY KEY, "
-    "time REAL NOT NULL, task_id TEXT NOT NULL, data TEXT NOT NULL)",
+    "time REAL NOT NULL, task_id TEXT NOT NULL, keep INTEGER NOT NULL, data TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, data TEXT NOT NULL)",
-    f"INSERT OR IGNORE INTO counters VALUES ('{JOURNAL_KEEP}', 10000)",
     f"INSERT OR IGNORE INTO counters VALUES ('{JOURNAL_FLOOR}', 0)",
-    # Trim the journal within the appending statement, every 64 entries: one write per journalled
-    # request, and rarely a second page. Reads apply the bound exactly. The floor rises first,
-    # so that numbering goes on even when the trim leaves no entry behind.
-    "DROP TRIGGER IF EXISTS journal_trim",
+    # Each entry carries the bound in force when it was journalled. Trim the journal by the
+    # newest entry's bound within the appending statement, every 64 entries: one write per
+    # journalled request, and rarely a second page. Reads apply that bound exactly. The floor
+    # rises first, so that numbering goes on even when the trim leaves no entry behind.
     "CREATE TRIGGER IF NOT EXISTS journal_bound AFTER INSERT ON journal "
     f"WHEN NEW.idx % {TRIM_EVERY} = 0 BEGIN "
     f"UPDATE counters SET value = max(value, NEW.idx) WHERE name = '{JOURNAL_FLOOR}'; "
-    "DELETE FROM journal WHERE idx <= NEW.idx - "
-    f"(SELECT value FROM counters WHERE name = '{JOURNAL_KEEP}'); END",
+    "DELETE FROM journal WHERE idx <= NEW.idx - NEW.keep; END",
 )
 PER_CONNECTION = (
     "PRAGMA synchronous = OFF",  # a fake's state needs no durability across power loss
@@ -76,11 +76,11 @@ FORGOTTEN_ON_CLEAR = (
     *("documents", "journal"),
 )
 
-_KEEP = f"(SELECT value FROM counters WHERE name = '{JOURNAL_KEEP}')"
 _LAST = "(SELECT coalesce(max(idx), 0) FROM journal)"
+_NEWEST = "FROM journal ORDER BY idx DESC LIMIT 1"  # the newest entry's row
 _APPEND = (
-    f"INSERT INTO journal (idx, time, task_id, data) VALUES (max({_LAST}, "
-    f"(SELECT value FROM counters WHERE name = '{JOURNAL_FLOOR}')) + 1, ?, ?, ?) RETURNING idx"
+    f"INSERT INTO journal (idx, time, task_id, keep, data) VALUES (max({_LAST}, "
+    f"(SELECT value FROM counters WHERE name = '{JOURNAL_FLOOR}')) + 1, ?, ?, ?, ?) RETURNING idx"
 )
 _GLANCE = (
     f"SELECT (SELECT value FROM counters WHERE name = '{SETTINGS_VERSION}'), "
@@ -101,11 +101,20 @@ class SQLiteStore:
         self._local = threading.local()
         self._sequence_lock = threading.Lock()
         self._block = (-1, 0, 0)  # (owning pid, next number, end of the reserved block)
-        self._journal_keep = -1  # the bound this process last wrote for the journal
         try:
             self._run("PRAGMA journal_mode = WAL")
-            for statement in SCHEMA:
-                self._run(statement)
+            with self._transaction() as db:
+                (layout,) = db.execute("PRAGMA user_version").fetchone()
+                (tables,) = db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                if layout != LAYOUT and (layout or tables):
+                    raise StoreUnavailable(
+                        f"cannot use {self.path} as the store: it holds state in another "
+                        f"layout (version {layout}, this vidu-mock writes {LAYOUT}); delete it "
+                        "or choose another path"
+                    )
+                for statement in SCHEMA:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {LAYOUT}")
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot use {self.path} as the store: {exc}") from None
 
@@ -335,22 +344,20 @@ class SQLiteStore:
     # The journal ---------------------------------------------------------------------------
 
     def append_entry(self, entry: Document, time: float, task_id: str, keep: int) -> int:
-        if keep != self._journal_keep:
-            self._run("UPDATE counters SET value = ? WHERE name = ?", (keep, JOURNAL_KEEP))
-            self._journal_keep = keep
-        (index,) = self._run(_APPEND, (time, task_id, json_codec.dumps(entry)))[0]
+        (index,) = self._run(_APPEND, (time, task_id, keep, json_codec.dumps(entry)))[0]
         return int(index)
 
     def entries(self, after: int = 0, limit: int | None = None) -> list[tuple[int, Document]]:
         rows = self._run(
-            f"SELECT idx, data FROM journal WHERE idx > max(?, {_LAST} - {_KEEP}) "
+            f"SELECT idx, data FROM journal WHERE idx > max(?, (SELECT idx - keep {_NEWEST})) "
             "ORDER BY idx LIMIT ?",
             (after, -1 if limit is None else limit),
         )
         return [(int(index), json_codec.loads(data)) for index, data in rows]
 
     def last_entry_index(self) -> int:
-        return int(self._run(f"SELECT CASE WHEN {_KEEP} > 0 THEN {_LAST} ELSE 0 END")[0][0])
+        rows = self._run(f"SELECT CASE WHEN keep > 0 THEN idx ELSE 0 END {_NEWEST}")
+        return int(rows[0][0]) if rows else 0
 
     def clear_journal(self) -> None:
         with self._transaction() as db:
@@ -358,9 +365,6 @@ class SQLiteStore:
             db.execute(_SET, (0, JOURNAL_FLOOR))
 
     # Settings ------------------------------------------------------------------------------
-
-    def settings_version(self) -> int:
-        return int(self.counter(SETTINGS_VERSION))
 
     def glance(self) -> Glance:
         version, scripts, faults = self._run(_GLANCE)[0]

@@ -6,7 +6,6 @@ import enum
 from typing import Any
 
 __all__ = [
-    "API_PREFIX",
     "CONTROL_PREFIX",
     "HEALTH_PATH",
     "OPENAPI_PATH",
@@ -23,7 +22,6 @@ __all__ = [
 
 SUBMIT_PATH = "/v3/async/vidu-q2-pro-fast-img2video"
 RESULT_PATH = "/v3/async/task-result"
-API_PREFIX = "/v3/"
 VIDEO_PREFIX = "/media/videos/"
 CONTROL_PREFIX = "/_mock"
 OPENAPI_PATH = "/openapi.json"
