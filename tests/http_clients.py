@@ -119,21 +119,26 @@ class HttpxAsyncClient:
 
 
 class AiohttpClient:
+    """aiohttp with a timeout per request or, given `session_timeout`, on the session alone."""
+
     name = "aiohttp"
+
+    def __init__(self, session_timeout: aiohttp.ClientTimeout | None = None) -> None:
+        self.session_timeout = session_timeout
 
     def request(
         self, method, url, *, headers=None, body=None, params=None, timeout=TIMEOUT, stream=False
     ) -> Reply:
+        if self.session_timeout is None:
+            on_session, per_request = {}, {"timeout": aiohttp.ClientTimeout(total=timeout)}
+        else:
+            on_session, per_request = {"timeout": self.session_timeout}, {}
+
         async def call() -> Reply:
             async with (
-                aiohttp.ClientSession() as session,
+                aiohttp.ClientSession(**on_session) as session,
                 session.request(
-                    method,
-                    url,
-                    headers=headers,
-                    json=body,
-                    params=params,
-                    timeout=aiohttp.ClientTimeout(total=timeout),
+                    method, url, headers=headers, json=body, params=params, **per_request
                 ) as response,
             ):
                 chunks = [chunk async for chunk in response.content.iter_chunked(CHUNK)]

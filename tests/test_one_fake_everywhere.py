@@ -1,8 +1,8 @@
 """One fake, whichever process or host answers: every control-API feature works the same from
 one process, from two worker processes (on SQLite and on Redis) and from two hosts on Redis.
 
-Each test talks to the fake through two front doors: two ports for two hosts, and new
-connections (which the workers take in turn) for workers.
+Each test talks to the fake through two front doors: two ports for two hosts, and for workers
+two keep-alive connections held by two different workers (`tests/deployments.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import requests
 from mock_server import ClockKind, Settings, create_app
 from mock_server.testing.controller import ViduMock
 from mock_server.wire.paths import RESULT_PATH, SUBMIT_PATH
-from tests.deployments import KINDS, Deployment, deployed
+from tests.deployments import KINDS, Deployment, deployed, process_of
 from tests.helpers import VALID_BODY, check_response
 from tests.plugin_support import check_answer
 from tests.redis_server import fresh_database
@@ -37,11 +37,23 @@ def fake(
 
 
 @pytest.fixture
-def doors(fake: Deployment) -> list[ViduMock]:
-    """Two front doors of the fake, reset to its starting state."""
+def doors(fake: Deployment) -> Iterator[list[ViduMock]]:
+    """Two front doors of the fake, reset to its starting state; each keeps to its process."""
     found = fake.doors()
     found[0].reset()
-    return found
+    processes = [process_of(door) for door in found]
+    yield found
+    assert [process_of(door) for door in found] == processes, "a door moved to another process"
+
+
+def test_each_door_keeps_to_one_process_and_the_two_doors_reach_as_many_as_there_are(
+    fake: Deployment, doors: list[ViduMock]
+) -> None:
+    """Behind one port, the two doors reach the two workers: a request through one door and
+    the next through the other cross processes."""
+    seen = [{process_of(door) for _ in range(5)} for door in doors]
+    assert [len(pids) for pids in seen] == [1, 1]
+    assert len(seen[0] | seen[1]) == fake.processes
 
 
 def submit(door: ViduMock, body: dict[str, Any] | None = None) -> requests.Response:

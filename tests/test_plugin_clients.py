@@ -6,6 +6,8 @@ faults and leave the same journal; the checks of `ViduMock` read it the same way
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
 import urllib.error
 from collections.abc import Iterator
@@ -14,12 +16,17 @@ import aiohttp
 import httpx
 import pytest
 import requests
+import urllib3
 
 from mock_server.double.client_checks import ClientCheckFailed
+from mock_server.testing.aiohttp_routing import AiohttpRouter
 from mock_server.testing.controller import ViduMock
+from mock_server.testing.httpx_routing import HttpxRouter
+from mock_server.testing.requests_routing import RequestsRouter
+from mock_server.testing.urllib_routing import UrllibRouter
 from mock_server.wire.paths import RequestKind
-from tests.helpers import VALID_BODY
-from tests.http_clients import CLIENTS, HttpClient, VideoApi
+from tests.helpers import RESULT, SUBMIT, VALID_BODY
+from tests.http_clients import CLIENTS, AiohttpClient, HttpClient, RequestsClient, VideoApi
 from tests.plugin_support import FAILED, FIXTURES, PROCESSING, QUEUED, SUCCEED, either_fake, finish
 
 CLIENT_IDS = [client.name for client in CLIENTS]
@@ -52,6 +59,42 @@ def api(fake: ViduMock, http_client: HttpClient) -> VideoApi:
 @pytest.fixture
 def inprocess_api(vidu_mock_inprocess: ViduMock, http_client: HttpClient) -> VideoApi:
     return VideoApi(http_client, vidu_mock_inprocess.base_url, vidu_mock_inprocess.api_key)
+
+
+@pytest.fixture
+def router_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The seconds the in-process routers wait for late answers; none of them really sleeps."""
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def sleep_async(seconds: float) -> None:
+        waits.append(seconds)
+
+    for router in (RequestsRouter, HttpxRouter, AiohttpRouter, UrllibRouter):
+        monkeypatch.setattr(router, "sleep", staticmethod(sleep))
+        monkeypatch.setattr(router, "sleep_async", staticmethod(sleep_async))
+    return waits
+
+
+class SocketUsed(OSError):
+    """A socket was about to connect or resolve a name (an OSError, as a network failure is)."""
+
+
+@pytest.fixture
+def socket_attempts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """Fail every socket connect and DNS lookup; list the attempts."""
+    attempts: list[tuple[object, ...]] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(args)
+        raise SocketUsed(f"socket used: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    return attempts
 
 
 def test_each_client_submits_polls_and_downloads_as_the_virtual_clock_moves(fake, api) -> None:
@@ -151,6 +194,88 @@ def test_a_scripted_latency_beyond_the_read_timeout_times_out_each_client_in_pro
     assert 0.2 <= time.monotonic() - started < 4
 
 
+@pytest.mark.parametrize(
+    "timeout",
+    [
+        urllib3.Timeout(read=0.3),
+        urllib3.Timeout(connect=5, read=0.3),
+        urllib3.Timeout(total=0.3, read=1.5),
+        urllib3.Timeout(total=0.3),
+        (5, 0.3),
+        0.3,
+    ],
+    ids=[
+        "Timeout(read)",
+        "Timeout(connect, read)",
+        "Timeout(total, read)",
+        "Timeout(total)",
+        "tuple",
+        "number",
+    ],
+)
+def test_requests_times_out_in_process_after_its_read_timeout_in_every_form_requests_takes(
+    vidu_mock_inprocess, router_waits, timeout
+) -> None:
+    """requests takes seconds, a (connect, read) pair or a urllib3 `Timeout`, whose read ends
+    within its total."""
+    vidu_mock_inprocess.delay_next(2)
+    api = VideoApi(RequestsClient(), vidu_mock_inprocess.base_url, vidu_mock_inprocess.api_key)
+    with pytest.raises(requests.exceptions.ReadTimeout, match=r"timed out after 0\.3 s"):
+        api.submit(timeout=timeout)
+    assert router_waits == [0.3]
+
+
+@pytest.mark.parametrize(
+    "timeout",
+    [
+        aiohttp.ClientTimeout(total=0.3),
+        aiohttp.ClientTimeout(total=0.3, sock_read=1.5),
+        aiohttp.ClientTimeout(total=1.5, sock_read=0.3),
+    ],
+    ids=["total", "total below sock_read", "sock_read below total"],
+)
+def test_an_aiohttp_sessions_own_timeout_times_out_a_late_answer_in_process(
+    vidu_mock_inprocess, router_waits, timeout
+) -> None:
+    """With no timeout on the request, the session's holds; whichever of its total and its
+    sock_read is shorter fires first."""
+    vidu_mock_inprocess.delay_next(2)
+    client = AiohttpClient(session_timeout=timeout)
+    api = VideoApi(client, vidu_mock_inprocess.base_url, vidu_mock_inprocess.api_key)
+    with pytest.raises(aiohttp.ServerTimeoutError, match=r"timed out after 0\.3 s"):
+        api.submit()
+    assert router_waits == [0.3]
+
+
+def test_an_aiohttp_requests_own_timeout_replaces_its_sessions_in_process(
+    vidu_mock_inprocess, router_waits
+) -> None:
+    fake = vidu_mock_inprocess
+    fake.delay_next(2)
+
+    async def submit() -> int:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=0.3)) as session,
+            session.post(
+                fake.url(SUBMIT),
+                json=VALID_BODY,
+                headers=fake.headers,
+                timeout=aiohttp.ClientTimeout(total=5),
+            ) as response,
+        ):
+            return response.status
+
+    assert asyncio.run(submit()) == 200
+    assert router_waits == [2]
+
+
+def test_a_method_the_fake_does_not_allow_gets_its_405_through_each_client(fake, api) -> None:
+    """In-process every method reaches the fake, which answers as it does over HTTP."""
+    reply = api.download(fake.url(RESULT), method="TRACE")
+    assert (reply.status, reply.headers["Allow"]) == (405, "GET, HEAD, OPTIONS")
+    assert reply.json()["reason"] == "METHOD_NOT_ALLOWED"
+
+
 def test_a_test_adds_its_own_stubs_for_each_library(vidu_mock_inprocess) -> None:
     fake = vidu_mock_inprocess
     assert fake.respx is not None
@@ -177,3 +302,20 @@ def test_the_fakes_own_image_fetches_are_not_intercepted_in_process(
     missing = api.task_id({**VALID_BODY, "images": [f"{image_host}/missing.png"]})
     assert api.status(fine) == SUCCEED
     assert api.poll(missing).json()["task"]["reason"].startswith("image download failed")
+
+
+def test_the_fakes_own_fetch_of_an_image_under_its_base_url_is_answered_by_the_fake_in_process(
+    vidu_mock_inprocess, socket_attempts
+) -> None:
+    """Only what the fake fetches from other hosts goes out; its own URLs stay in the process."""
+    fake = vidu_mock_inprocess
+    fake.configure(fetch_images=True, progression="instant")
+    image = fake.url("/images/cat.png")
+    api = VideoApi(CLIENTS[0], fake.base_url, fake.api_key)
+    task_id = api.task_id({**VALID_BODY, "images": [image]})
+    task = api.poll(task_id).json()["task"]
+    assert (task["status"], task["reason"]) == (
+        FAILED,
+        f"image download failed: HTTP 404 from {image}",
+    )
+    assert socket_attempts == []

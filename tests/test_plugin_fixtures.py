@@ -6,13 +6,14 @@ import importlib.metadata
 
 import pytest
 import requests
+from responses.registries import OrderedRegistry
 
 from mock_server.domain.jobs import job_rng, random_uuid
 from mock_server.settings import Settings
 from mock_server.testing.controller import ViduMock
 from mock_server.testing.inprocess import DEFAULT_BASE_URL, NotRouted
 from mock_server.testing.pytest_plugin import DEFAULT_SEED, with_overrides
-from tests.helpers import SUBMIT
+from tests.helpers import RESULT, SUBMIT
 from tests.plugin_support import (
     PROCESSING,
     QUEUED,
@@ -114,6 +115,48 @@ def test_the_inprocess_fixture_lets_a_test_add_its_own_stubs(vidu_mock_inprocess
     vidu_mock_inprocess.responses.get("https://example.com/cat.png", body=b"png")
     assert requests.get("https://example.com/cat.png", timeout=5).content == b"png"
     assert Client(vidu_mock_inprocess).submit().status_code == 200
+
+
+@pytest.mark.parametrize(
+    "clear",
+    [lambda mock: mock.reset(), lambda mock: mock.get_registry().reset()],
+    ids=["the mock", "its registry"],
+)
+def test_a_reset_of_the_requests_mock_keeps_the_fake_routed_and_other_urls_refused(
+    vidu_mock_inprocess, clear
+) -> None:
+    fake = vidu_mock_inprocess
+    assert fake.responses is not None
+    fake.responses.get("https://example.com/cat.png", body=b"png")
+    clear(fake.responses)
+    assert Client(fake).submit().status_code == 200
+    with pytest.raises(NotRouted, match=r"does not route GET https://example\.com/cat\.png "):
+        requests.get("https://example.com/cat.png", timeout=5)
+
+
+def test_the_requests_mock_keeps_the_fake_routed_under_another_registry(
+    vidu_mock_inprocess,
+) -> None:
+    """The fake answers before the registry's stubs, so it consumes none of an ordered list."""
+    fake = vidu_mock_inprocess
+    assert fake.responses is not None
+    fake.responses._set_registry(OrderedRegistry)
+    fake.responses.get("https://example.com/1", body=b"first")
+    fake.responses.get("https://example.com/2", body=b"second")
+    assert Client(fake).submit().status_code == 200
+    bodies = [requests.get(f"https://example.com/{n}", timeout=5).content for n in (1, 2)]
+    assert bodies == [b"first", b"second"]
+    with pytest.raises(NotRouted, match=r"does not route GET https://example\.com/3 "):
+        requests.get("https://example.com/3", timeout=5)
+
+
+def test_a_stub_under_the_fakes_base_url_does_not_unroute_the_fake(vidu_mock_inprocess) -> None:
+    """The fake answers its own URLs first, for requests as for httpx and aiohttp."""
+    fake = vidu_mock_inprocess
+    assert fake.responses is not None
+    fake.responses.get(fake.url(RESULT), body=b"stub")
+    polls = [Client(fake).poll("no-such-task").status_code for _ in range(2)]
+    assert polls == [404, 404]
 
 
 @pytest.mark.parametrize("run", [1, 2])

@@ -5,8 +5,9 @@ and params, honours `raise_for_status`, and keeps a test's own stubs: `fake.aior
 A call for the fake's base URLs is answered by the app as a `RoutedResponse`, built here rather
 than by aioresponses 0.7.9, which cannot give aiohttp 3.14 a response
 (pnuckowski/aioresponses#289) nor hold a body over 128 KiB (a video). A scripted latency longer
-than the request's timeout raises `aiohttp.ServerTimeoutError`; any other URL, unless stubbed,
-raises `NotRouted`.
+than the call's timeout (the request's `timeout=`, else its session's: the shorter of `total` and
+`sock_read`) raises `aiohttp.ServerTimeoutError`; any other URL, unless stubbed, raises
+`NotRouted`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import (
     ClientResponse,
+    ClientSession,
     ClientTimeout,
     FormData,
     RequestInfo,
@@ -27,24 +30,23 @@ from aiohttp import (
     payload,
 )
 from aiohttp.client_proto import ResponseHandler
-from aiohttp.helpers import TimerNoop
+from aiohttp.helpers import TimerNoop, sentinel
 from aioresponses import aioresponses
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from mock_server.testing.inprocess import (
-    Answer,
-    InProcessApp,
-    NotRouted,
-    Router,
-    late_by,
-    timeout_message,
-)
+from mock_server.testing.inprocess import Answer, InProcessApp, NotRouted, Router
 
-__all__ = ["AiohttpRouter", "RefusingAioresponses", "RoutedResponse"]
+__all__ = ["SESSION_TIMEOUT", "AiohttpRouter", "RefusingAioresponses", "RoutedResponse"]
 
 Headers = list[tuple[str, str]]
 RESPONSE_PARAMETERS = inspect.signature(ClientResponse.__init__).parameters
+
+#: The timeout of the session whose request aioresponses resolves: a call without its own
+#: `timeout=` has this one, as aiohttp gives it.
+SESSION_TIMEOUT: ContextVar[ClientTimeout | None] = ContextVar(
+    "vidu_mock_aiohttp_session_timeout", default=None
+)
 
 
 class AiohttpRouter(Router):
@@ -68,15 +70,12 @@ class AiohttpRouter(Router):
             return None
         headers, body = await _request(call)
         answer = self.app.call(method, str(url), headers, body)
-        seconds, timed_out = late_by(answer, _timeout(call.get("timeout")))
-        await asyncio.sleep(seconds)
-        if timed_out:
-            raise ServerTimeoutError(timeout_message(answer, seconds))
+        await self.wait_async(answer, _read_timeout(call), ServerTimeoutError)
         return RoutedResponse.of(method, url, headers, answer)
 
     def _refuse(self, method: str, url: URL) -> NotRouted:
         stub = f'fake.aioresponses.get("{url}", body=b"...")'
-        return self.app.refusal("aiohttp", method, str(url), stub)
+        return self.app.refusal("aiohttp", method, str(url), stub=stub)
 
 
 class RefusingAioresponses(aioresponses):
@@ -84,6 +83,19 @@ class RefusingAioresponses(aioresponses):
 
     answer: Callable[[str, URL, dict[str, Any]], Awaitable[ClientResponse | None]]
     refuse: Callable[[str, URL], NotRouted]
+
+    async def _request_mock(
+        self, orig_self: ClientSession, method: str, url: Any, *args: Any, **kwargs: Any
+    ) -> ClientResponse:
+        """aioresponses' stand-in for `ClientSession._request`, the session's timeout noted."""
+        session_timeout = SESSION_TIMEOUT.set(orig_self.timeout)
+        try:
+            response: ClientResponse = await super()._request_mock(
+                orig_self, method, url, *args, **kwargs
+            )
+            return response
+        finally:
+            SESSION_TIMEOUT.reset(session_timeout)
 
     async def match(
         self, method: str, url: URL, allow_redirects: bool = True, **kwargs: Any
@@ -168,10 +180,13 @@ def _payload(call: dict[str, Any]) -> payload.Payload | None:
         return FormData(data)()
 
 
-def _timeout(timeout: Any) -> float | None:
-    """The read timeout of a request: its `ClientTimeout`'s, or a number of seconds."""
-    if isinstance(timeout, ClientTimeout):
-        return timeout.sock_read or timeout.total
-    if isinstance(timeout, int | float):
-        return float(timeout)
-    return None
+def _read_timeout(call: dict[str, Any]) -> float | None:
+    """How long a call waits for its answer, as aiohttp reads its timeout (the request's, else
+    its session's; a number is a total): the shorter of `total` and `sock_read`, of those set
+    (aiohttp ignores a zero)."""
+    timeout = call.get("timeout", sentinel)
+    if timeout is sentinel:
+        timeout = SESSION_TIMEOUT.get()
+    if not isinstance(timeout, ClientTimeout):
+        timeout = ClientTimeout(total=timeout)
+    return min((float(t) for t in (timeout.total, timeout.sock_read) if t), default=None)

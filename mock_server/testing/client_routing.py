@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from unittest import mock
 
-from mock_server.testing.inprocess import InProcessApp, NotRouted
+from mock_server.testing.inprocess import InProcessApp
 from mock_server.testing.requests_routing import RequestsRouter
 from mock_server.testing.urllib_routing import UrllibRouter
 
@@ -56,7 +56,7 @@ def _httpx(inprocess: InProcessApp, stack: ExitStack) -> respx.MockRouter | None
     if not _installed("httpx"):
         return None
     if not _installed("respx"):
-        stack.enter_context(_refuse_httpx())
+        stack.enter_context(_refuse_httpx(inprocess))
         return None
     from mock_server.testing.httpx_routing import HttpxRouter
 
@@ -67,7 +67,7 @@ def _aiohttp(inprocess: InProcessApp, stack: ExitStack) -> RefusingAioresponses 
     if not _installed("aiohttp"):
         return None
     if not _installed("aioresponses"):
-        stack.enter_context(_refuse_aiohttp())
+        stack.enter_context(_refuse_aiohttp(inprocess))
         return None
     from mock_server.testing.aiohttp_routing import AiohttpRouter
 
@@ -82,23 +82,22 @@ def _installed(module: str) -> bool:
     return True
 
 
-def _unroutable(client: str, library: str, method: str, url: object) -> NotRouted:
-    return NotRouted(
-        f"vidu_mock_inprocess does not route {method.upper()} {url} ({client}), so nothing "
-        f"was sent: {client} calls reach the fake only with {library} installed (`{EXTRA}`)."
-    )
+def _unroutable(client: str, library: str) -> str:
+    return f"{client} calls reach the fake only with {library} installed (`{EXTRA}`)."
 
 
 @contextmanager
-def _refuse_httpx() -> Iterator[None]:
+def _refuse_httpx(inprocess: InProcessApp) -> Iterator[None]:
     """Refuse every httpx call at its transports (respx, which would route them, is absent)."""
     import httpx
 
+    why = _unroutable("httpx", "respx")
+
     def refuse(transport: Any, request: httpx.Request) -> httpx.Response:
-        raise _unroutable("httpx", "respx", request.method, request.url)
+        raise inprocess.refusal("httpx", request.method, request.url, reason=why)
 
     async def refuse_async(transport: Any, request: httpx.Request) -> httpx.Response:
-        raise _unroutable("httpx", "respx", request.method, request.url)
+        raise inprocess.refusal("httpx", request.method, request.url, reason=why)
 
     with (
         _patched(httpx.HTTPTransport, "handle_request", refuse),
@@ -108,12 +107,14 @@ def _refuse_httpx() -> Iterator[None]:
 
 
 @contextmanager
-def _refuse_aiohttp() -> Iterator[None]:
+def _refuse_aiohttp(inprocess: InProcessApp) -> Iterator[None]:
     """Refuse every aiohttp call where aioresponses would route it, as it is absent."""
     import aiohttp
 
+    why = _unroutable("aiohttp", "aioresponses")
+
     async def refuse(session: Any, method: str, url: object, *args: Any, **kw: Any) -> Any:
-        raise _unroutable("aiohttp", "aioresponses", method, url)
+        raise inprocess.refusal("aiohttp", method, url, reason=why)
 
     with _patched(aiohttp.ClientSession, "_request", refuse):
         yield

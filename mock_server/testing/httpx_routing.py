@@ -7,7 +7,7 @@ respx router active in the test answers it.
 
 from __future__ import annotations
 
-import time
+import functools
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
@@ -16,14 +16,7 @@ import httpx
 import respx
 from respx.models import AllMockedAssertionError, ResolvedRoute
 
-from mock_server.testing.inprocess import (
-    Answer,
-    InProcessApp,
-    NotRouted,
-    Router,
-    late_by,
-    timeout_message,
-)
+from mock_server.testing.inprocess import Answer, InProcessApp, NotRouted, Router
 
 __all__ = ["ASYNC_CALL", "HttpxNotRouted", "HttpxRouter", "RefusingRouter"]
 
@@ -50,6 +43,10 @@ class HttpxRouter(Router):
     def stop(self) -> None:
         self.router.stop(quiet=True)
 
+    @staticmethod
+    async def sleep_async(seconds: float) -> None:
+        await anyio.sleep(seconds)  # an async client may run on trio too
+
     def answer(self, request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response] | None:
         """Run a request for the app through it; None lets other routes try the rest."""
         url = str(request.url)
@@ -57,15 +54,18 @@ class HttpxRouter(Router):
             return None
         answer = self.app.call(request.method, url, request.headers.multi_items(), request.content)
         if ASYNC_CALL.get():
-            return _answered_async(answer, request)
-        seconds, timed_out = late_by(answer, _read_timeout(request))
-        time.sleep(seconds)
-        return _response(answer, request, seconds if timed_out else None)
+            return self._answer_async(answer, request)
+        self.wait(answer, _read_timeout(request), _timed_out(request))
+        return _response(answer, request)
+
+    async def _answer_async(self, answer: Answer, request: httpx.Request) -> httpx.Response:
+        await self.wait_async(answer, _read_timeout(request), _timed_out(request))
+        return _response(answer, request)
 
     def _refuse(self, request: httpx.Request) -> NotRouted:
         url = str(request.url)
         stub = f'fake.respx.get("{url}").respond(200, content=b"...")'
-        return HttpxNotRouted(str(self.app.refusal("httpx", request.method, url, stub)))
+        return HttpxNotRouted(str(self.app.refusal("httpx", request.method, url, stub=stub)))
 
 
 class RefusingRouter(respx.MockRouter):
@@ -89,19 +89,14 @@ class RefusingRouter(respx.MockRouter):
             ASYNC_CALL.reset(async_call)
 
 
-async def _answered_async(answer: Answer, request: httpx.Request) -> httpx.Response:
-    """Wait for a late answer without blocking the event loop."""
-    seconds, timed_out = late_by(answer, _read_timeout(request))
-    await anyio.sleep(seconds)
-    return _response(answer, request, seconds if timed_out else None)
-
-
-def _response(answer: Answer, request: httpx.Request, timed_out: float | None) -> httpx.Response:
-    if timed_out is not None:
-        raise httpx.ReadTimeout(timeout_message(answer, timed_out), request=request)
+def _response(answer: Answer, request: httpx.Request) -> httpx.Response:
     return httpx.Response(
         answer.status, headers=answer.headers, content=answer.body, request=request
     )
+
+
+def _timed_out(request: httpx.Request) -> Callable[[str], httpx.ReadTimeout]:
+    return functools.partial(httpx.ReadTimeout, request=request)
 
 
 def _read_timeout(request: httpx.Request) -> float | None:

@@ -1,15 +1,20 @@
 """Serve the fake to `requests` without a socket: `responses` hands each call to the app.
 
+The fake's routing lives in the registry of the `responses` mock (`RoutingRegistry`): every call
+for the app's base URLs, whatever its method, is answered by the app before any stub is looked
+at, and a call nothing answers raises `NotRouted`, unless the test stubbed it
+(`fake.responses.get(...)`) or let it through (`fake.responses.add_passthru(...)`). The mock
+puts that registry back whenever it would install a plain one (`reset`, `_set_registry`), so a
+test that clears its stubs keeps the fake.
+
 A scripted latency longer than the caller's read timeout raises
-`requests.exceptions.ReadTimeout`, as a real server would cause. A call to any other URL raises
-`NotRouted`, unless the test stubbed it (`fake.responses.get(...)`) or let it through
-(`fake.responses.add_passthru(...)`).
+`requests.exceptions.ReadTimeout`, as a real server would cause.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Mapping
 from re import Pattern
 from typing import Any
 
@@ -17,10 +22,11 @@ import requests
 import responses
 from requests import PreparedRequest
 from responses.registries import FirstMatchRegistry
+from urllib3.util import Timeout
 
-from mock_server.testing.inprocess import METHODS, InProcessApp, Router, late_by, timeout_message
+from mock_server.testing.inprocess import InProcessApp, Router, body_bytes
 
-__all__ = ["RequestsRouter"]
+__all__ = ["RequestsRouter", "RoutingRegistry", "RoutingRequestsMock"]
 
 RespondsWith = tuple[int, Mapping[str, str], bytes]
 
@@ -30,19 +36,14 @@ class RequestsRouter(Router):
 
     def __init__(self, app: InProcessApp) -> None:
         self.app = app
-        self.mock = responses.RequestsMock(
-            assert_all_requests_are_fired=False, registry=RefusingRegistry
+        #: What `responses` is handed for a call the app answers.
+        self.fake = responses.CallbackResponse(
+            "*", app.pattern, callback=self.answer, content_type=None
         )
+        self.mock = RoutingRequestsMock(self)
 
     def start(self) -> None:
         self.mock.start()
-        registry = self.mock.get_registry()
-        assert isinstance(registry, RefusingRegistry)
-        registry.refuse = self._refuse
-        for method in METHODS:
-            self.mock.add_callback(
-                method, self.app.pattern, callback=self.answer, content_type=None
-            )
 
     def stop(self) -> None:
         self.mock.stop()
@@ -51,54 +52,78 @@ class RequestsRouter(Router):
     def answer(self, prepared: PreparedRequest) -> RespondsWith:
         """Run one request through the app and give `responses` the app's answer."""
         method, url = prepared.method or "GET", prepared.url or ""
-        answer = self.app.call(method, url, prepared.headers.items(), _body(prepared.body))
-        seconds, timed_out = late_by(answer, _read_timeout(prepared))
-        time.sleep(seconds)
-        if timed_out:
-            raise requests.exceptions.ReadTimeout(
-                timeout_message(answer, seconds), request=prepared
-            )
+        answer = self.app.call(method, url, prepared.headers.items(), body_bytes(prepared.body))
+        timed_out = functools.partial(requests.exceptions.ReadTimeout, request=prepared)
+        self.wait(answer, _read_timeout(prepared), timed_out)
         # Multi-valued headers are legal; responses extends its header dict from this list.
         headers: Any = answer.headers
         return answer.status, headers, answer.body
 
-    def _refuse(self, prepared: PreparedRequest) -> None:
+    def refuse(self, prepared: PreparedRequest) -> None:
         """Raise `NotRouted` for a call nothing matched, unless the test lets it through."""
         url = prepared.url or ""
         if not any(_matches(prefix, url) for prefix in self.mock.passthru_prefixes):
             stub = f'fake.responses.get("{url}", body=b"...")'
-            raise self.app.refusal("requests", prepared.method or "GET", url, stub)
+            raise self.app.refusal("requests", prepared.method or "GET", url, stub=stub)
 
 
-class RefusingRegistry(FirstMatchRegistry):
-    """`responses`' registry, calling `refuse` when no registered answer matches a call."""
+class RoutingRegistry(FirstMatchRegistry):
+    """`responses`' registry with the fake in front of the test's stubs and `NotRouted` behind."""
 
-    refuse: Callable[[PreparedRequest], None] = staticmethod(lambda prepared: None)
+    def __init__(self, router: RequestsRouter) -> None:
+        super().__init__()
+        self.router = router
 
     def find(self, request: PreparedRequest) -> tuple[responses.BaseResponse | None, list[str]]:
+        if self.router.app.routes(request.url or ""):
+            return self.router.fake, []
         found, reasons = super().find(request)
         if found is None:
-            self.refuse(request)
+            self.router.refuse(request)
         return found, reasons
+
+
+class RoutingRequestsMock(responses.RequestsMock):
+    """A `responses` mock whose registry always routes to the fake, also after a reset."""
+
+    def __init__(self, router: RequestsRouter) -> None:
+        self.router = router  # before the base class's __init__, which calls `reset`
+        super().__init__(assert_all_requests_are_fired=False)
+        self._registry = _routing(FirstMatchRegistry)(router)
+
+    def reset(self) -> None:
+        """Forget the test's stubs, calls and passthroughs, as `responses` does; keep the fake."""
+        super().reset()
+        self._registry = _routing(FirstMatchRegistry)(self.router)
+
+    def _set_registry(self, new_registry: type[FirstMatchRegistry]) -> None:
+        super()._set_registry(new_registry)
+        self._registry = _routing(new_registry)(self.router)
+
+
+def _routing(registry: type[FirstMatchRegistry]) -> type[RoutingRegistry]:
+    """This kind of registry (first match, ordered, ...) with the fake's routing in front."""
+    routing: type[RoutingRegistry] = type(
+        f"Routing{registry.__name__}", (RoutingRegistry, registry), {}
+    )
+    return routing
 
 
 def _matches(prefix: str | Pattern[str], url: str) -> bool:
     return prefix.match(url) is not None if isinstance(prefix, Pattern) else url.startswith(prefix)
 
 
-def _body(body: Any) -> bytes:
-    if body is None:
-        return b""
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, bytes):
-        return body
-    return b"".join(chunk.encode() if isinstance(chunk, str) else chunk for chunk in body)
-
-
 def _read_timeout(prepared: PreparedRequest) -> float | None:
-    """The read timeout the caller gave `requests` (responses keeps the call's arguments)."""
+    """The read timeout of the call (responses keeps its arguments): seconds, a (connect, read)
+    pair or a urllib3 `Timeout`, read as urllib3 does once connected (which takes no time here):
+    the read timeout, within the total."""
     timeout = getattr(prepared, "req_kwargs", {}).get("timeout")
     if isinstance(timeout, tuple):
-        timeout = timeout[1]
-    return None if timeout is None else float(timeout)
+        timeout = Timeout(connect=timeout[0], read=timeout[1])
+    elif not isinstance(timeout, Timeout):
+        timeout = Timeout(connect=timeout, read=timeout)
+    total = timeout.total if isinstance(timeout.total, int | float) else None
+    unbounded = timeout.clone()
+    unbounded.total = None
+    read = unbounded.read_timeout  # the read timeout alone, urllib3's default resolved
+    return min((t for t in (read, total) if t is not None), default=None)

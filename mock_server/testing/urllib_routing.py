@@ -4,15 +4,15 @@ Every opener's HTTP and HTTPS handler (`urlopen`'s and those of `build_opener`) 
 the fake's base URLs to the app and answers as urllib's own HTTP response would (non-2xx
 statuses become `HTTPError` the usual way). A scripted latency longer than the call's timeout
 raises `URLError(TimeoutError)`. Any other URL raises `NotRouted`: urllib has no stubbing
-library, so only the fake answers. Requests the fake itself makes while it answers (input
-images, with `fetch_images`) go out as usual.
+library, so only the fake answers. While the fake answers, what it fetches itself (input images,
+with `fetch_images`) from other hosts goes out as usual, so images served from a local test
+server still work; an image under the fake's own base URLs is answered by the fake.
 """
 
 from __future__ import annotations
 
 import http.client
 import io
-import time
 import urllib.error
 import urllib.request
 import urllib.response
@@ -20,14 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
-from mock_server.testing.inprocess import (
-    SERVING,
-    Answer,
-    InProcessApp,
-    Router,
-    late_by,
-    timeout_message,
-)
+from mock_server.testing.inprocess import SERVING, Answer, InProcessApp, Router, body_bytes
 
 __all__ = ["RoutedResponse", "UrllibRouter"]
 
@@ -52,7 +45,7 @@ class UrllibRouter(Router):
         def open_in_process(
             handler: Handler, connection: type, request: urllib.request.Request, **args: Any
         ) -> Any:
-            if SERVING.get():
+            if SERVING.get() and not self.app.routes(request.full_url):
                 return do_open(handler, connection, request, **args)
             return self.answer(request)
 
@@ -64,11 +57,8 @@ class UrllibRouter(Router):
         if not self.app.routes(url):
             raise self.app.refusal("urllib", method, url)
         headers = {**request.headers, **request.unredirected_hdrs}
-        answer = self.app.call(method, url, headers.items(), _body(request.data))
-        seconds, timed_out = late_by(answer, _timeout(request))
-        time.sleep(seconds)
-        if timed_out:
-            raise urllib.error.URLError(TimeoutError(timeout_message(answer, seconds)))
+        answer = self.app.call(method, url, headers.items(), body_bytes(request.data))
+        self.wait(answer, _timeout(request), _timed_out)
         return RoutedResponse(answer, url)
 
 
@@ -86,14 +76,8 @@ class RoutedResponse(urllib.response.addinfourl):
         return self.headers.get(name, default)
 
 
-def _body(data: Any) -> bytes:
-    if data is None:
-        return b""
-    if isinstance(data, bytes | bytearray | memoryview):
-        return bytes(data)
-    if hasattr(data, "read"):
-        return bytes(data.read())
-    return b"".join(bytes(chunk) for chunk in data)
+def _timed_out(message: str) -> urllib.error.URLError:
+    return urllib.error.URLError(TimeoutError(message))
 
 
 def _timeout(request: urllib.request.Request) -> float | None:
