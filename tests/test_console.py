@@ -130,6 +130,52 @@ def test_control_characters_sent_by_a_client_cannot_forge_or_colour_a_line(conso
     assert "\\x1b[2J" in line
 
 
+def test_a_method_sent_by_a_client_cannot_forge_or_colour_a_line(console):
+    out = console()
+    create_app(Settings()).test_client().open(RESULT, method="\x1b[2JFORGED\n12:00:00.000")
+    [line] = lines(out)
+    assert line.split(" ")[1] == "\\x1b[2JFORGED\\x0a12:00:00.000"
+    assert "\x1b" not in out.getvalue()
+
+
+def test_an_error_message_carrying_client_text_cannot_forge_or_colour_a_line(console):
+    out = console(Terminal())
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        logging.getLogger(ERROR_LOGGER).exception(
+            "unexpected error on %s %s", "\x1b[31mGET", "/x\n12:00:00.000 forged"
+        )
+    first, *traceback = lines(out)
+    assert "unexpected error on \\x1b[31mGET /x\\x0a12:00:00.000 forged" in first
+    assert "\x1b[31mGET" not in out.getvalue()
+    assert traceback[0] == "Traceback (most recent call last):"
+    assert traceback[-1] == "RuntimeError: boom"
+
+
+def test_a_successful_poll_is_logged_without_parsing_its_answer(console, monkeypatch):
+    out = console()
+    client = create_app(Settings()).test_client()
+    task_id = client.post(SUBMIT, json=VALID_BODY, headers=AUTH).get_json()["task_id"]
+    parsed: list[object] = []
+    real = access_log.parse_json_or
+
+    def counting(raw: bytes | None, default: object) -> object:
+        parsed.append(raw)
+        return real(raw, default)
+
+    monkeypatch.setattr(access_log, "parse_json_or", counting)
+    client.get(RESULT, query_string={"task_id": task_id}, headers=AUTH)
+    assert parsed == []
+    client.get(RESULT, query_string={"task_id": "nope"}, headers=AUTH)
+    client.post(SUBMIT, json=VALID_BODY, headers=AUTH)
+    assert len(parsed) == 2  # an error's envelope, a submit's task id
+    poll, unknown, submit = lines(out)[1:]
+    assert re.fullmatch(rf"{TIME} GET {RESULT} 200 {MS} task={task_id}", poll)
+    assert "404 TASK_NOT_FOUND" in unknown
+    assert re.fullmatch(rf"{TIME} POST {SUBMIT} 200 {MS} task={UUID}", submit)
+
+
 def test_json_format_writes_one_object_per_request_with_the_same_fields(console):
     out = console(log_format="json")
     client = create_app(Settings()).test_client()

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from mock_server import Settings, create_app
+from mock_server.double import fake as fake_module
 from mock_server.testing.controller import ControlError, ViduMock
 from mock_server.web.control_access import TOKEN_HEADER, is_loopback
 from mock_server.wire.schemas import ERROR
@@ -187,3 +188,48 @@ def test_only_loopback_hosts_count_as_loopback(host, allowed):
     assert (response.status_code == 200) is allowed
     if not allowed:
         check_schema(ERROR, response.get_json())
+
+
+@pytest.mark.parametrize("path", ["/scripts", "/settings", "/clock/advance"])
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        pytest.param(b"[" * 100_000, "malformed JSON", id="nested 100,000 deep"),
+        pytest.param(b'{"count": 1,', "malformed JSON", id="cut short"),
+        pytest.param(b'{"latency": NaN}', "NaN is not valid JSON", id="NaN"),
+        pytest.param(b"", "is empty", id="empty"),
+    ],
+)
+def test_a_body_that_is_not_json_is_400_saying_why(mock, path, raw, fragment):
+    response = control(mock, "POST", path, data=raw)
+    assert response.status_code == 400
+    assert response.json()["reason"] == "INVALID_CONTROL_REQUEST"
+    assert "send a JSON object" in response.json()["message"]
+    assert fragment in response.json()["message"]
+
+
+def test_a_latency_beyond_any_float_is_400_not_a_crash(mock):
+    response = control(mock, "POST", "/scripts", {"latency": 10**400})
+    assert response.status_code == 400
+    assert response.json()["message"] == "latency is too large"
+
+
+def test_a_fake_builds_its_submit_validator_once_and_again_only_when_settings_change(
+    monkeypatch,
+):
+    built: list[Settings] = []
+    real = fake_module.SubmitValidator
+
+    def counting(settings: Settings) -> Any:
+        built.append(settings)
+        return real(settings)
+
+    monkeypatch.setattr(fake_module, "SubmitValidator", counting)
+    app = create_app(Settings(seed=1))
+    assert len(built) == 1
+    client = app.test_client()
+    client.post(SUBMIT, json=VALID_BODY, headers={"Authorization": "Bearer k"})
+    assert len(built) == 1
+    client.post("/_mock/settings", json={"upstream_limits": True})
+    assert len(built) == 2
+    assert built[-1].upstream_limits

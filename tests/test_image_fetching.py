@@ -54,6 +54,13 @@ def test_an_unreachable_host_fails_the_job_as_a_download_failure() -> None:
     assert str(task["reason"]).startswith("image download failed")
 
 
+@pytest.mark.parametrize("url", ["http://[::1", "http://[not-an-address]/a.png"])
+def test_an_image_url_that_cannot_be_parsed_fails_the_job_as_a_download_failure(url: str) -> None:
+    task = final_task(url)
+    assert task["statuses"] == ["TASK_STATUS_QUEUED", "TASK_STATUS_FAILED", "TASK_STATUS_FAILED"]
+    assert str(task["reason"]).startswith("image download failed")
+
+
 def test_a_data_uri_image_is_inspected_without_fetching() -> None:
     data = base64.b64encode((IMAGES / "landscape.png").read_bytes()).decode()
     assert final_task(f"data:image/png;base64,{data}")["status"] == "TASK_STATUS_SUCCEED"

@@ -10,6 +10,8 @@ import pytest
 import requests
 
 from mock_server import Settings, create_app
+from mock_server.double.journal import JournalEntry
+from mock_server.double.scripts import Script
 from mock_server.stores.sqlite_store import SQLiteStore
 from mock_server.testing.controller import ControlError
 from mock_server.web.state import fake_of
@@ -96,6 +98,9 @@ def test_paging_a_status_filter_skips_the_other_jobs_and_repeats_none():
         ("status=done", "status"),
         ("cursor=abc", "cursor"),
         ("cursor=-1", "cursor"),
+        pytest.param("limit=" + "9" * 5000, "limit", id="limit=<5000 digits>"),
+        pytest.param("cursor=" + "9" * 5000, "cursor", id="cursor=<5000 digits>"),
+        pytest.param("cursor=" + "9" * 30, "cursor", id="cursor=<beyond any store>"),
     ],
 )
 def test_a_bad_job_list_query_is_400_naming_the_parameter(query, named):
@@ -207,7 +212,17 @@ def test_the_journal_answers_the_entries_after_an_index_and_the_latest_index(cli
     assert cleared == {"entries": [], "latest": 0}  # a client sees latest < after: start over
 
 
-@pytest.mark.parametrize("query", ["after=-1", "after=x", "limit=10001", "limit=1.5"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "after=-1",
+        "after=x",
+        "limit=10001",
+        "limit=1.5",
+        pytest.param("after=" + "9" * 5000, id="after=<5000 digits>"),
+        pytest.param("limit=" + "9" * 5000, id="limit=<5000 digits>"),
+    ],
+)
 def test_a_bad_journal_query_is_400(query):
     response = make_api().client.get(f"/_mock/journal?{query}")
     assert response.status_code == 400
@@ -239,3 +254,79 @@ def test_with_ten_thousand_jobs_a_page_carries_only_its_own_jobs(store, tmp_path
     assert len(filtered["jobs"]) == 50
     print(f"GET /_mock/jobs?limit=50 with 10,000 jobs ({store}): {elapsed * 1000:.0f} ms")
     assert json.loads(response.get_data())["jobs"][0]["status"] == QUEUED
+
+
+def test_a_listing_query_with_bytes_that_are_not_utf8_is_400_naming_the_parameter():
+    response = make_api().client.get(
+        "/_mock/jobs", environ_overrides={"QUERY_STRING": "status=\xff"}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["reason"] == "INVALID_CONTROL_REQUEST"
+    assert "status" in response.get_json()["message"]
+
+
+def test_an_unfiltered_page_reads_only_its_own_jobs_and_the_next_ones_position():
+    app = fill(Settings(seed=1), 30)
+    store = fake_of(app).store
+    asked: list[int] = []
+    newest = store.newest
+
+    def counting(limit: int, before: int | None = None) -> list:
+        asked.append(limit)
+        return newest(limit, before)
+
+    store.newest = counting  # type: ignore[method-assign]
+    page = app.test_client().get("/_mock/jobs?limit=5").get_json()  # type: ignore[attr-defined]
+    assert (len(page["jobs"]), page["next_cursor"]) == (5, "25")
+    assert asked == [6]
+
+
+def test_the_last_unfiltered_page_needs_one_read_of_the_store():
+    app = fill(Settings(seed=1), 3)
+    store = fake_of(app).store
+    asked: list[int] = []
+    newest = store.newest
+
+    def counting(limit: int, before: int | None = None) -> list:
+        asked.append(limit)
+        return newest(limit, before)
+
+    store.newest = counting  # type: ignore[method-assign]
+    page = app.test_client().get("/_mock/jobs?limit=5").get_json()  # type: ignore[attr-defined]
+    assert (len(page["jobs"]), page["next_cursor"]) == (3, None)
+    assert asked == [6]
+
+
+def test_a_journal_page_of_the_latest_entries_reads_back_only_those(monkeypatch):
+    api = make_api()
+    for _ in range(20):
+        api.submit()
+    read_back: list[int] = []
+    from_document = JournalEntry.from_document.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[JournalEntry], index: int, data: dict) -> JournalEntry:
+        read_back.append(index)
+        return from_document(cls, index, data)
+
+    monkeypatch.setattr(JournalEntry, "from_document", classmethod(counting))
+    page = api.client.get("/_mock/journal?after=5&limit=3").get_json()
+    assert [entry["index"] for entry in page["entries"]] == [18, 19, 20]
+    assert read_back == [18, 19, 20]
+
+
+def test_reading_a_job_reads_no_queued_script_and_shows_only_its_own_poll_scripts():
+    api = make_api()
+    scripted, other = api.task(), api.task()
+    fake = fake_of(api.app)
+    fake.script_task(scripted, Script(fail_poll=2, latency=1.5))
+    fake.script_task(other, Script(fail_poll=1))
+    fake.queue_script(Script(fail="queued for later"), 3)
+
+    def no_queue_read() -> list:
+        raise AssertionError("a job's detail read the queued scripts")
+
+    fake.store.queued_scripts = no_queue_read  # type: ignore[method-assign]
+    detail = api.client.get(f"/_mock/jobs/{scripted}").get_json()
+    assert detail["poll_scripts"] == {"fail_polls": [2], "latency": 1.5}
+    plain = api.client.get(f"/_mock/jobs/{api.task()}").get_json()
+    assert plain["poll_scripts"] is None

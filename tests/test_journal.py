@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 import requests
 
+from mock_server.double import journal as journal_module
 from mock_server.double.client_checks import ClientCheckFailed
 from mock_server.double.journal import REDACTED, RequestKind
 from mock_server.testing.controller import ViduMock
-from tests.helpers import RESULT, SUBMIT, VALID_BODY
+from mock_server.web.state import fake_of
+from tests.helpers import RESULT, SUBMIT, VALID_BODY, make_api
 from tests.plugin_support import SUCCEED, Client, check_answer, finish
 
 
@@ -216,3 +218,26 @@ def test_a_finished_video_never_downloaded_is_reported(client, mock):
 def test_the_download_check_needs_a_finished_task(mock):
     with pytest.raises(ClientCheckFailed, match="no poll recorded a finished task"):
         mock.assert_downloaded_before_expiry()
+
+
+def test_journalling_a_poll_does_not_parse_its_answer(monkeypatch):
+    api = make_api()
+    task_id = api.task()
+    parsed: list[bytes | None] = []
+    real = journal_module.parse_json_or
+
+    def counting(raw: bytes | None, default: object) -> object:
+        parsed.append(raw)
+        return real(raw, default)
+
+    monkeypatch.setattr(journal_module, "parse_json_or", counting)
+    api.result(task_id)
+    assert parsed == []
+    api.task()
+    assert len(parsed) == 1  # a submit's task id is in its answer
+    poll = fake_of(api.app).journal_entries()[1]
+    assert (poll.kind, poll.task_id, poll.task_status) == (
+        RequestKind.POLL,
+        task_id,
+        "TASK_STATUS_QUEUED",
+    )

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from werkzeug.test import Client
+from werkzeug.test import Client, EnvironBuilder, run_wsgi_app
 
 from mock_server import ClockKind, Settings, VirtualClock, create_app
+from mock_server.web import lean_dispatch
 from mock_server.web.state import fake_of
 from mock_server.wire.paths import RESULT_PATH, SUBMIT_PATH
 from tests.helpers import VALID_BODY
@@ -145,3 +146,88 @@ def test_other_routes_and_methods_still_go_through_flask() -> None:
         assert send(lean, ((method, path), None, None, b"", ""), "") == send(
             flask, ((method, path), None, None, b"", ""), ""
         )
+
+
+def send_raw(
+    app: Any, method: str, path: str, body: bytes, **environ: Any
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Send a request whose environ a test client would not build: `environ` overrides it (a
+    None value removes the key)."""
+    built = EnvironBuilder(
+        path=path, method=method, headers={"Authorization": "Bearer k1"}, data=body
+    ).get_environ()
+    for name, value in environ.items():
+        if value is None:
+            built.pop(name, None)
+        else:
+            built[name] = value
+    answer, status, headers = run_wsgi_app(app, built, buffered=True)
+    return status, list(headers.items()), b"".join(answer)
+
+
+@pytest.mark.parametrize(
+    "length",
+    [
+        pytest.param("9" * 5000, id="5000 digits"),
+        pytest.param("9" * 30, id="beyond any store"),
+        pytest.param("0" * 70 + "5", id="padded with zeros"),
+        pytest.param(" 5", id="spaced"),
+        pytest.param("-1", id="negative"),
+        pytest.param("\u0665", id="a non-ASCII digit"),
+    ],
+)
+def test_a_content_length_that_is_not_a_plain_bounded_number_is_answered_as_flask_answers_it(
+    length: str,
+) -> None:
+    lean, flask = fakes("default")
+    body = json.dumps(VALID_BODY).encode()
+    through_lean = send_raw(lean, "POST", SUBMIT_PATH, body, CONTENT_LENGTH=length)
+    assert through_lean == send_raw(flask, "POST", SUBMIT_PATH, body, CONTENT_LENGTH=length)
+    assert not through_lean[0].startswith("500")
+    assert journal(lean) == journal(flask)
+
+
+def test_a_submit_without_a_length_whose_body_the_server_streams_is_read_as_flask_reads_it() -> (
+    None
+):
+    lean, flask = fakes("default")
+    body = json.dumps(VALID_BODY).encode()
+    streamed = {"CONTENT_LENGTH": None, "wsgi.input_terminated": True}
+    through_lean = send_raw(lean, "POST", SUBMIT_PATH, body, **streamed)
+    assert through_lean == send_raw(flask, "POST", SUBMIT_PATH, body, **streamed)
+    assert through_lean[0] == "200 OK"
+    assert journal(lean) == journal(flask)
+
+
+def test_a_request_without_a_length_and_no_streamed_body_is_read_as_empty_both_ways() -> None:
+    lean, flask = fakes("default")
+    body = json.dumps(VALID_BODY).encode()
+    through_lean = send_raw(lean, "POST", SUBMIT_PATH, body, CONTENT_LENGTH=None)
+    assert through_lean == send_raw(flask, "POST", SUBMIT_PATH, body, CONTENT_LENGTH=None)
+    assert b"body: is empty" in through_lean[2]
+
+
+def test_a_query_with_bytes_that_are_not_utf8_is_read_the_same_both_ways_never_a_500() -> None:
+    lean, flask = fakes("default")
+    query = "task_id=\xff\xe2\x9c\x93&x=%ff"  # raw 0xff, a raw check mark, an escaped 0xff
+    through_lean = send_raw(lean, "GET", RESULT_PATH, b"", QUERY_STRING=query)
+    assert through_lean == send_raw(flask, "GET", RESULT_PATH, b"", QUERY_STRING=query)
+    assert through_lean[0] == "404 NOT FOUND"
+    assert json.loads(through_lean[2])["message"] == 'task not found: "%FF\\u2713"'
+    assert journal(lean) == journal(flask)
+
+
+def test_a_failure_reading_the_request_is_the_logged_500_envelope_not_an_html_page(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode(_query_string: str) -> Any:
+        raise RuntimeError("cannot read the query")
+
+    monkeypatch.setattr(lean_dispatch, "_query", explode)
+    lean, _ = fakes("default")
+    with caplog.at_level(logging.ERROR, logger="mock_server"):
+        status, headers, body = send_raw(lean, "GET", RESULT_PATH, b"", QUERY_STRING="task_id=x")
+    assert status == "500 INTERNAL SERVER ERROR"
+    assert ("Content-Type", "application/json") in headers
+    assert json.loads(body)["reason"] == "INTERNAL_ERROR"
+    assert f"unexpected error on GET {RESULT_PATH}" in caplog.text

@@ -9,8 +9,7 @@ import pytest
 from mock_server.domain import quotas
 from mock_server.domain.clock import VirtualClock
 from mock_server.domain.jobs import JobBackend
-from mock_server.domain.quotas import PENDING_PLACE_S, Quotas, RateWindow
-from mock_server.double.scripts import MAX_LATENCY_S
+from mock_server.domain.quotas import MAX_LATENCY_S, PENDING_PLACE_S, Quotas, RateWindow
 from mock_server.settings import Settings
 from mock_server.stores.memory_store import MemoryStore
 from mock_server.wire.errors import RateLimitExceeded

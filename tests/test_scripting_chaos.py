@@ -7,9 +7,11 @@ import random
 import pytest
 import requests
 
+from mock_server.double import faults as faults_module
 from mock_server.double.chaos import Chaos, submit_rng
 from mock_server.settings import Settings
 from mock_server.testing.controller import ViduMock
+from tests.helpers import make_api
 from tests.plugin_support import (
     FAILED,
     PROCESSING,
@@ -115,3 +117,25 @@ def test_a_stuck_probability_of_one_keeps_every_job_unfinished(client, mock):
     task_ids = [client.task_id() for _ in range(4)]
     finish(mock)
     assert {client.status(task_id) for task_id in task_ids} <= {QUEUED, PROCESSING}
+
+
+def test_chaos_is_worked_out_at_the_first_request_and_again_only_when_settings_change(
+    monkeypatch,
+):
+    worked_out: list[Settings] = []
+    real = Chaos.from_settings
+
+    def counting(settings: Settings) -> Chaos:
+        worked_out.append(settings)
+        return real(settings)
+
+    monkeypatch.setattr(faults_module.Chaos, "from_settings", staticmethod(counting))
+    api = make_api(Settings(seed=1, chaos_task_failed=0.5))
+    assert worked_out == []
+    api.submit()
+    api.submit()
+    assert len(worked_out) == 1
+    assert worked_out[0].chaos_task_failed == 0.5
+    api.client.post("/_mock/settings", json={"chaos_task_failed": 0.25})
+    api.submit()
+    assert [settings.chaos_task_failed for settings in worked_out] == [0.5, 0.25]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import http.client
+import http.server
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -21,6 +23,7 @@ from mock_server.serving.workers import (
     THREADS_PER_WORKER,
     WAITING_THREADS_PER_WORKER,
     WORKER_PATH,
+    announce_readiness,
     threads_for,
 )
 from mock_server.settings import Settings
@@ -224,3 +227,42 @@ def test_an_unusable_store_path_stops_the_fake_with_a_clear_message(
     assert done.returncode == 1
     assert "cannot use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@contextmanager
+def one_worker_answering() -> Iterator[int]:
+    """A server on 127.0.0.1 that answers the worker endpoint as one worker process would."""
+
+    class OneWorker(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"pid": 4242}).encode()
+            self.send_response(200 if self.path == WORKER_PATH else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OneWorker)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_banner_waits_for_every_worker_and_a_timeout_warns_how_many_answered(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    with one_worker_answering() as port:
+        with caplog.at_level(logging.WARNING, logger="mock_server"):
+            announce_readiness(Settings(workers=2, port=port), "BANNER", timeout_s=0.3)
+        assert "BANNER" not in capsys.readouterr().out
+        assert f"only 1 of 2 workers answered on 127.0.0.1:{port} within 0.3s" in caplog.text
+        caplog.clear()
+        announce_readiness(Settings(workers=1, port=port), "BANNER", timeout_s=5)
+        assert capsys.readouterr().out == "BANNER\n"
+        assert caplog.text == ""

@@ -21,12 +21,12 @@ from mock_server.wire.paths import RequestKind
 if TYPE_CHECKING:
     from mock_server.domain.jobs import JobBackend
 
-__all__ = ["MAX_SUBMIT_LATENCY_S", "PENDING_PLACE_S", "WINDOW_S", "Quotas", "RateWindow"]
+__all__ = ["MAX_LATENCY_S", "PENDING_PLACE_S", "WINDOW_S", "Quotas", "RateWindow"]
 
 WINDOW_S = 60.0
-MAX_SUBMIT_LATENCY_S = 300.0  # the longest a script may make a submit wait for its answer
+MAX_LATENCY_S = 300.0  # the longest a script may delay an answer; a submit holds its place
 # A place held this long for a submit that never finished is free again.
-PENDING_PLACE_S = MAX_SUBMIT_LATENCY_S + 60.0
+PENDING_PLACE_S = MAX_LATENCY_S + 60.0
 
 
 class RateWindow:

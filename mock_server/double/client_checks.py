@@ -26,7 +26,6 @@ __all__ = [
 ]
 
 SUCCEED = TaskStatus.SUCCEED.value
-TERMINAL = (SUCCEED, TaskStatus.FAILED.value)
 DOWNLOADED = (200, 206)
 MISSING = object()
 
@@ -134,7 +133,7 @@ def polls_after_terminal(
     extra: list[JournalEntry] = []
     for tid in task_ids:
         polls = _polls(entries, tid)
-        ended = next((i for i, poll in enumerate(polls) if poll.task_status in TERMINAL), None)
+        ended = next((i for i, poll in enumerate(polls) if poll.ended), None)
         extra.extend(polls[ended + 1 :] if ended is not None else [])
     return extra
 
@@ -148,7 +147,7 @@ def assert_no_polls_after_terminal(
         ended = {
             poll.task_id: poll
             for poll in reversed(_of_kind(entries, RequestKind.POLL))
-            if poll.task_status in TERMINAL
+            if poll.ended
         }
         lines = [
             f"{entry.describe()} after {ended[entry.task_id].describe()} answered "

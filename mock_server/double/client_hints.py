@@ -13,13 +13,11 @@ from dataclasses import dataclass
 
 from mock_server.double.journal import JournalEntry
 from mock_server.wire.paths import RequestKind
-from mock_server.wire.statuses import TaskStatus
 
 __all__ = ["STALLED_POLLS", "StalledPolls", "stalled_polls"]
 
 #: Polls of one task at one instant of the fake's clock that make a hint.
 STALLED_POLLS = 5
-TERMINAL = (TaskStatus.SUCCEED.value, TaskStatus.FAILED.value)
 
 
 @dataclass(frozen=True)
@@ -60,4 +58,4 @@ def _runs(entries: Iterable[JournalEntry]) -> list[list[JournalEntry]]:
     ):
         for _, run in itertools.groupby(of_task, key=lambda entry: entry.time):
             runs.append(list(run))
-    return [run for run in runs if not any(poll.task_status in TERMINAL for poll in run)]
+    return [run for run in runs if not any(poll.ended for poll in run)]

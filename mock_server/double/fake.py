@@ -26,9 +26,11 @@ from mock_server.double.journal import Journal, JournalEntry
 from mock_server.double.scripts import Script
 from mock_server.settings import Settings, settings_text
 from mock_server.stores import open_store
+from mock_server.wire.json_body import echo
 from mock_server.wire.paths import RequestKind
 from mock_server.wire.schemas import SubmitValidator
 from mock_server.wire.statuses import TaskStatus
+from mock_server.wire.whole_numbers import INT64_MAX, whole_number
 
 log = logging.getLogger("mock_server")
 
@@ -45,7 +47,7 @@ __all__ = [
 ROOT_SEED = "root_seed"
 EVERYTHING_POSSIBLE = Glance(settings_version=-1)
 SWEEP_INTERVAL_S = 1.0  # how often (on the fake's clock) a process looks for jobs to drop
-MAX_CURSOR = 2**63 - 1  # the largest position a store keeps
+MAX_CURSOR = INT64_MAX  # the largest position a store keeps
 LISTING_BATCH = 200  # jobs read from the store at a time while a listing filters by status
 
 
@@ -81,8 +83,8 @@ class Fake:
         self.faults = Faults(self.backend)
         self.quotas = Quotas(self.backend)
         self.journal = Journal(self.store, lambda: self.settings.journal_size)
-        self.validator = SubmitValidator(settings)
-        self._settings_version = -1
+        self.validator: SubmitValidator  # built by `sync` from the settings in force
+        self._settings_version: int | None = None  # None: read the settings at the next sync
         self._next_sweep = 0.0
         self._requests = threading.local()
         self.sync()
@@ -184,7 +186,7 @@ class Fake:
             if text != current[name]
         }
         self.store.update_settings(changes)
-        self._settings_version = -1
+        self._settings_version = None
         self.sync()
 
     def queue_script(self, script: Script, count: int = 1) -> None:
@@ -198,6 +200,11 @@ class Fake:
     def pending_scripts(self) -> dict[str, Any]:
         """What is still scripted: `{"next": [...], "tasks": {...}}`."""
         return self.faults.book.pending()
+
+    def task_scripts(self, task_id: str) -> dict[str, Any] | None:
+        """What is still scripted for one task's polls, as `pending_scripts` shows it (None:
+        nothing)."""
+        return self.faults.book.pending_for(task_id)
 
     def journal_entries(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
         """Journalled requests numbered after `after`, oldest first."""
@@ -215,7 +222,7 @@ class Fake:
         """Forget jobs, requests, scripts and quotas; restore the starting settings."""
         self.store.clear()
         self.store.reset_counter(SUBMITS)
-        self._settings_version = -1
+        self._settings_version = None
         self.sync()
 
     # Listing: GET /_mock/jobs, GET /_mock/jobs/<id>, GET /_mock/journal, the dashboard -----
@@ -228,8 +235,10 @@ class Fake:
         """The newest jobs first (of one status, if given), at most `limit`, from `cursor` on."""
         self._sweep()
         before = None if cursor is None else _cursor_position(cursor) + 1
+        # Unfiltered, the page and the first job of the next are all it reads.
+        batch_size = limit + 1 if status is None else max(limit, LISTING_BATCH)
         page: list[tuple[Job, Snapshot]] = []
-        while batch := self.store.newest(max(limit, LISTING_BATCH), before):
+        while batch := self.store.newest(batch_size, before):
             for position, job in batch:
                 snapshot = self.backend.snapshot(job)
                 if status is not None and snapshot.status is not status:
@@ -237,6 +246,8 @@ class Fake:
                 if len(page) == limit:
                     return JobPage(page, str(position), len(self.store))
                 page.append((job, snapshot))
+            if len(batch) < batch_size:  # the store has no older job
+                break
             before = batch[-1][0]
         return JobPage(page, None, len(self.store))
 
@@ -245,15 +256,12 @@ class Fake:
         found = self.peek(task_id)
         if found is None:
             return None
-        return JobDetail(found[0], found[1], self.pending_scripts()["tasks"].get(task_id))
+        return JobDetail(found[0], found[1], self.task_scripts(task_id))
 
     def journal_page(self, after: int = 0, limit: int | None = None) -> JournalPage:
         """Entries numbered after `after`, oldest first; with `limit`, only the latest ones."""
         self._sweep()
-        newer = self.journal.entries(after)
-        if limit is not None:
-            newer = newer[max(len(newer) - limit, 0) :] if limit else []
-        return JournalPage(newer, self.store.last_entry_index())
+        return JournalPage(self.journal.latest(after, limit), self.store.last_entry_index())
 
 
 class InvalidCursor(ValueError):
@@ -287,9 +295,11 @@ class JournalPage:
 
 
 def _cursor_position(cursor: str) -> int:
-    if not (cursor.isascii() and cursor.isdigit()) or int(cursor) >= MAX_CURSOR:
-        raise InvalidCursor(f"unknown cursor {cursor!r}; pass back a next_cursor of this fake")
-    return int(cursor)
+    position = whole_number(cursor, MAX_CURSOR - 1)  # the page starts after `position + 1`
+    if position is None:
+        shown = echo(cursor)
+        raise InvalidCursor(f"unknown cursor {shown}; pass back a next_cursor of this fake")
+    return position
 
 
 def _root_seed(settings: Settings, store: StateStore) -> int:

@@ -54,15 +54,15 @@ class Faults:
     def __init__(self, backend: JobBackend) -> None:
         self.backend = backend
         self.book = ScriptBook(backend.store)
-        self._chaos_of: tuple[Settings | None, Chaos] = (None, Chaos.from_settings(Settings()))
+        self._chaos_of: tuple[Settings, Chaos] | None = None  # worked out at the first request
 
     def _chaos(self) -> Chaos:
         """The chaos the settings in force give, worked out again only when they change."""
-        settings, chaos = self._chaos_of
-        if settings is not self.backend.settings:
-            settings = self.backend.settings
-            chaos = Chaos.from_settings(settings)
-            self._chaos_of = (settings, chaos)
+        settings, known = self.backend.settings, self._chaos_of
+        if known is not None and known[0] is settings:
+            return known[1]
+        chaos = Chaos.from_settings(settings)
+        self._chaos_of = (settings, chaos)
         return chaos
 
     def submit(

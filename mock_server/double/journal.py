@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,6 +18,7 @@ from mock_server.wire.exchange import Exchange, HttpRequest, HttpResponse, parse
 from mock_server.wire.json_body import JSON_TYPE
 from mock_server.wire.paths import RequestKind, task_id_of
 from mock_server.wire.redaction import REDACTED, redact_headers
+from mock_server.wire.statuses import TaskStatus
 
 __all__ = ["REDACTED", "Journal", "JournalEntry"]
 
@@ -78,8 +79,10 @@ class JournalEntry:
 
     @functools.cached_property
     def task_id(self) -> str:
-        """The task the request was about: from the submit's answer, the poll's query or the URL."""
-        return task_id_of(self.kind, self.path, self.query.get("task_id", ""), self.response)
+        """The task the request was about: from the submit's answer, the poll's query or the URL
+        (only a submit's answer is parsed for it: the journal asks this of every request)."""
+        answer = self.response if self.kind is RequestKind.SUBMIT else None
+        return task_id_of(self.kind, self.path, self.query.get("task_id", ""), answer)
 
     @property
     def task_status(self) -> str:
@@ -88,6 +91,12 @@ class JournalEntry:
             return ""
         task = self.response.get("task")
         return str(task.get("status", "")) if isinstance(task, dict) else ""
+
+    @property
+    def ended(self) -> bool:
+        """Tell whether a poll answered a status in which the task has ended for good."""
+        status = TaskStatus.named(self.task_status)
+        return status is not None and status.terminal
 
     @property
     def reason(self) -> str:
@@ -197,14 +206,17 @@ class Journal:
         found = self.store.entries(after, limit)
         return [JournalEntry.from_document(index, data) for index, data in found]
 
+    def latest(self, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
+        """The `limit` newest entries numbered after `after` (all of them without a limit),
+        oldest first; only those are read back from the store's form."""
+        if limit == 0:
+            return []
+        found = self.store.entries(after)
+        kept = found if limit is None else found[max(len(found) - limit, 0) :]
+        return [JournalEntry.from_document(index, data) for index, data in kept]
+
     def clear(self) -> None:
         self.store.clear_journal()
-
-    def __iter__(self) -> Iterator[JournalEntry]:
-        return iter(self.entries())
-
-    def __len__(self) -> int:
-        return len(self.store.entries())
 
 
 def _encode(value: Any) -> bytes | None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.domain.lifecycle import Outcome
-from mock_server.domain.store import StateStore
+from mock_server.domain.quotas import MAX_LATENCY_S
+from mock_server.domain.store import StateStore, TaskFaults
 from mock_server.wire.statuses import TaskStatus
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 REJECT_STATUSES = (429, 500, 503)
-MAX_LATENCY_S = 300.0
+
 MAX_FAIL_POLL = 1_000_000
 STAGES = {"queued": TaskStatus.QUEUED, "processing": TaskStatus.PROCESSING}
 MARKER = re.compile(r"\[mock:([A-Za-z_-]+)(?:=([^\]]*))?\]")
@@ -86,7 +87,7 @@ class Script:
             stuck=parse_stage(_text(data, "stuck")) if data.get("stuck") is not None else None,
             reject=_number(data, "reject", int),
             fail_poll=_number(data, "fail_poll", int),
-            latency=float(_number(data, "latency", float) or 0.0),
+            latency=_number(data, "latency", float) or 0.0,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -135,7 +136,12 @@ def _number(data: Mapping[str, Any], name: str, kind: type[int] | type[float]) -
     allowed = (int,) if kind is int else (int, float)
     if value is not None and (isinstance(value, bool) or not isinstance(value, allowed)):
         raise ScriptError(f"{name} must be a number, got {value!r}")
-    return value
+    if value is None or kind is int:
+        return value
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond any float
+        raise ScriptError(f"{name} is too large") from None
 
 
 def script_from_prompt(prompt: str) -> Script | None:
@@ -215,7 +221,20 @@ class ScriptBook:
         return {
             "next": self.store.queued_scripts(),
             "tasks": {
-                task_id: {"fail_polls": list(fail_polls), "latency": latency}
-                for task_id, (fail_polls, latency) in self.store.task_faults().items()
+                task_id: _faults_shown(faults)
+                for task_id, faults in self.store.task_faults().items()
             },
         }
+
+    def pending_for(self, task_id: str) -> dict[str, Any] | None:
+        """What is still scripted for one task's polls, as `pending` shows it (None: nothing);
+        the other tasks are read only when this one has faults."""
+        if not self.store.has_task_faults(task_id):
+            return None
+        faults = self.store.task_faults().get(task_id)
+        return None if faults is None else _faults_shown(faults)
+
+
+def _faults_shown(faults: TaskFaults) -> dict[str, Any]:
+    fail_polls, latency = faults
+    return {"fail_polls": list(fail_polls), "latency": latency}

@@ -277,8 +277,10 @@ def _opener() -> urllib.request.OpenerDirector:
 def _download(url: str, timeout_s: float, max_bytes: int) -> bytes:
     """GET the URL within the timeout, reading no more than max_bytes + 1 bytes."""
     deadline = time.monotonic() + timeout_s
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "image/*"})
     try:
+        request = urllib.request.Request(
+            url, headers={"User-Agent": USER_AGENT, "Accept": "image/*"}
+        )
         with _opener().open(request, timeout=timeout_s) as response:
             _check_declared_length(response.headers.get("Content-Length"), max_bytes)
             return _read_capped(response, max_bytes, deadline)

@@ -15,7 +15,7 @@ import sys
 from typing import Any, TextIO
 
 from mock_server.settings import Settings
-from mock_server.web.access_log import ACCESS_LOGGER, AccessEntry
+from mock_server.web.access_log import ACCESS_LOGGER, AccessEntry, printable
 
 __all__ = [
     "ERROR_LOGGER",
@@ -72,7 +72,7 @@ class TextFormatter(logging.Formatter):
         if isinstance(record.msg, AccessEntry):
             return f"{stamp} {self._request_line(record.msg)}"
         level = self._paint(record.levelname, LEVEL_COLOURS.get(record.levelname, ""))
-        text = f"{stamp} {level} {record.getMessage()}"
+        text = f"{stamp} {level} {printable(record.getMessage())}"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text

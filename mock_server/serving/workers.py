@@ -13,6 +13,7 @@ import functools
 import gc
 import http.client
 import json
+import logging
 import multiprocessing
 import socket
 import tempfile
@@ -28,7 +29,7 @@ from granian.server import Server
 from granian.server.common import AbstractServer
 
 from mock_server.double.fake import Fake
-from mock_server.serving.console import configure_console
+from mock_server.serving.console import ERROR_LOGGER, configure_console
 from mock_server.settings import Settings, StoreKind, StoreLocation
 from mock_server.web.app import create_app
 from mock_server.wire.paths import ControlPath
@@ -36,7 +37,16 @@ from mock_server.wire.paths import ControlPath
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["free_port", "probe_worker", "serve_workers", "threads_for", "wait_for_workers"]
+__all__ = [
+    "announce_readiness",
+    "free_port",
+    "probe_worker",
+    "serve_workers",
+    "threads_for",
+    "wait_for_workers",
+]
+
+log = logging.getLogger(ERROR_LOGGER)
 
 STORE_FILE = "jobs.sqlite3"
 # Which process answered: lets a client tell the workers apart on one keep-alive connection.
@@ -72,10 +82,26 @@ def announce_when_ready(settings: Settings, banner: str) -> None:
         # leaves the child deadlocked.
         while len(multiprocessing.active_children()) < settings.workers:
             time.sleep(PROBE_INTERVAL_S)
-        wait_for_workers(settings.host, settings.port, settings.workers, READY_TIMEOUT_S)
-        print(banner, flush=True)
+        announce_readiness(settings, banner, READY_TIMEOUT_S)
 
     threading.Thread(target=announce, name="announce", daemon=True).start()
+
+
+def announce_readiness(settings: Settings, banner: str, timeout_s: float) -> None:
+    """Print the banner once every worker answers; when only some answer within the timeout,
+    warn how many did instead, so nobody waiting for the banner takes the fake for ready."""
+    answered = len(wait_for_workers(settings.host, settings.port, settings.workers, timeout_s))
+    if answered < settings.workers:
+        log.warning(
+            "only %d of %d workers answered on %s:%d within %gs; the fake is not ready",
+            answered,
+            settings.workers,
+            settings.host,
+            settings.port,
+            timeout_s,
+        )
+        return
+    print(banner, flush=True)
 
 
 def wait_for_workers(host: str, port: int, count: int, timeout_s: float) -> set[int]:

@@ -9,7 +9,6 @@ dashboard polls them every second) are left out; their refusals and every change
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -18,7 +17,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from mock_server.wire.paths import OWN_PATHS, kind_of, task_id_of
+from mock_server.wire.exchange import parse_json_or
+from mock_server.wire.paths import OWN_PATHS, RequestKind, kind_of, task_id_of
 
 __all__ = [
     "ACCESS_LOGGER",
@@ -57,7 +57,7 @@ class AccessEntry:
     def parts(self) -> list[tuple[str, str]]:
         """The text line's fields as (text, role) pairs, control characters escaped; a
         formatter may colour each by its role."""
-        parts = [(self.method, "method"), (printable(self.path), "path")]
+        parts = [(printable(self.method), "method"), (printable(self.path), "path")]
         parts.append((str(self.status), "status"))
         if self.reason:
             parts.append((printable(self.reason), "reason"))
@@ -122,9 +122,12 @@ def log_exchange(
     if status < 400 and method in READS and path.startswith(OWN_PATHS):
         return
     duration_ms = (time.perf_counter() - started) * 1000
-    document = _parsed(json_body)
+    kind = kind_of(method, path)
+    # Only an error's envelope and a submit's task id are read from the answer.
+    needed = status >= 400 or kind is RequestKind.SUBMIT
+    document = parse_json_or(json_body, None) if needed else None
     reason, message = _error_of(document) if status >= 400 else ("", "")
-    about = task_id_of(kind_of(method, path), path, task_id, document)
+    about = task_id_of(kind, path, task_id, document)
     log.info(AccessEntry(method, path, status, duration_ms, reason, message, about))
 
 
@@ -138,12 +141,3 @@ def _error_of(document: Any) -> tuple[str, str]:
     if not isinstance(document, dict):
         return "", ""
     return str(document.get("reason", "")), str(document.get("message", ""))
-
-
-def _parsed(json_body: bytes | None) -> Any:
-    if json_body is None:
-        return None
-    try:
-        return json.loads(json_body)
-    except ValueError:
-        return None

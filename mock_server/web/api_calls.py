@@ -35,18 +35,21 @@ from mock_server.wire.schemas import defaulted
 
 __all__ = [
     "UNEXPECTED",
+    "URL_QUOTE",
     "ApiCall",
     "Operation",
     "answer",
     "failure",
     "host_url",
     "json_answer",
+    "query_text",
     "submit",
     "task_result",
     "too_large",
 ]
 
 CACHED_HOSTS = 64
+URL_QUOTE = "werkzeug.url_quote"  # the codec error handler `werkzeug.urls` registers
 
 log = logging.getLogger("mock_server")
 UNEXPECTED = "internal error; the server logged the details"
@@ -125,6 +128,12 @@ def failure(kind: type[ApiError]) -> tuple[int, bytes]:
 def host_url(scheme: str, host: str) -> str:
     """`request.host_url`, worked out once per host rather than on every poll."""
     return get_current_url(scheme, host)
+
+
+def query_text(query_string: bytes) -> str:
+    """A raw query string as text: UTF-8, with bytes that are not UTF-8 percent-encoded (as
+    Werkzeug leaves an escape that does not decode), so every query can be read."""
+    return query_string.decode(errors=URL_QUOTE)
 
 
 def too_large(limit: int) -> RequestTooLarge:

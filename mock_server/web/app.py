@@ -6,9 +6,12 @@ import functools
 import json
 import logging
 import os
+from urllib.parse import parse_qsl
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Request, Response, current_app, jsonify, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.utils import cached_property
 
 from mock_server.domain.clock import Clock
 from mock_server.domain.jobs import OutcomePolicy
@@ -18,7 +21,7 @@ from mock_server.media.input_images import first_unusable_image
 from mock_server.settings import Settings
 from mock_server.web import api_routes, control_routes, dashboard_routes, download_routes
 from mock_server.web.access_log import install_access_log
-from mock_server.web.api_calls import UNEXPECTED, too_large
+from mock_server.web.api_calls import UNEXPECTED, URL_QUOTE, query_text, too_large
 from mock_server.web.journalling import install_journal
 from mock_server.web.lean_dispatch import LeanDispatch
 from mock_server.web.state import current_fake, install
@@ -48,6 +51,16 @@ HTTP_ERRORS: dict[int, type[ApiError]] = {
 CACHED_DOCUMENTS = 8
 
 
+class _QueryReadingRequest(Request):
+    """Flask's request, reading a query whose raw bytes are not UTF-8 as the lean dispatch
+    reads it (Werkzeug's own `args` raises on them)."""
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        pairs = parse_qsl(query_text(self.query_string), keep_blank_values=True, errors=URL_QUOTE)
+        return self.parameter_storage_class(pairs)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -65,6 +78,7 @@ def create_app(
     """
     settings = settings or Settings()
     app = Flask(__name__)
+    app.request_class = _QueryReadingRequest
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.merge_slashes = False  # an API answers, it does not redirect

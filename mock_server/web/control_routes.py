@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from mock_server.double.fake import ClockNotVirtual, InvalidCursor
+from mock_server.double.fake import MAX_CURSOR, ClockNotVirtual, InvalidCursor
 from mock_server.double.faults import TaskScriptError
 from mock_server.double.scripts import Script, ScriptError
 from mock_server.settings import Settings, settings_shown, text_of_json_value
@@ -18,9 +18,11 @@ from mock_server.web.control_access import TOKEN_HEADER, control_refusal
 from mock_server.web.control_documents import job_detail_body, job_summary
 from mock_server.web.download_routes import request_video_url, spec_for
 from mock_server.web.state import current_fake
-from mock_server.wire.errors import ControlForbidden, ControlRequestInvalid
+from mock_server.wire.errors import ControlForbidden, ControlRequestInvalid, InvalidRequestBody
+from mock_server.wire.json_body import parse_json_body
 from mock_server.wire.paths import ControlPath
 from mock_server.wire.statuses import TaskStatus
+from mock_server.wire.whole_numbers import whole_number
 
 __all__ = ["blueprint"]
 
@@ -32,7 +34,6 @@ MAX_SCRIPT_COUNT = 10_000
 DEFAULT_JOB_LIMIT = 50
 MAX_JOB_LIMIT = 500
 MAX_JOURNAL_LIMIT = 10_000
-MAX_INDEX = 2**63 - 1  # the largest number a store keeps
 MAX_ADVANCE_S = 1e9  # about 31 years in one step
 STATUS_NAMES = {status.name.lower(): status for status in TaskStatus}
 
@@ -115,7 +116,7 @@ def pending_scripts() -> dict[str, Any]:
 @blueprint.get(ControlPath.JOURNAL)
 def read_journal() -> dict[str, Any]:
     """Journalled API requests, oldest first: all, or those after `after`, the latest `limit`."""
-    after = _int_arg("after", 0, 0, MAX_INDEX)
+    after = _int_arg("after", 0, 0, MAX_CURSOR)
     limit = _int_arg("limit", None, 0, MAX_JOURNAL_LIMIT)
     page = current_fake().journal_page(after, limit)
     return {"entries": [entry.to_json() for entry in page.entries], "latest": page.latest}
@@ -155,15 +156,14 @@ def clear_journal() -> dict[str, Any]:
     return {"cleared": True}
 
 
-def _int_arg(name: str, default: int | None, minimum: int, maximum: int | None) -> Any:
+def _int_arg(name: str, default: int | None, minimum: int, maximum: int) -> Any:
     """A whole-number query parameter within bounds, or the default when absent."""
     text = request.args.get(name, "").strip()
     if not text:
         return default
-    value = int(text) if text.isascii() and text.isdigit() else -1
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = f" to {maximum}" if maximum is not None else " or more"
-        raise ControlRequestInvalid(f"{name} must be a whole number from {minimum}{upper}")
+    value = whole_number(text, maximum)
+    if value is None or value < minimum:
+        raise ControlRequestInvalid(f"{name} must be a whole number from {minimum} to {maximum}")
     return value
 
 
@@ -179,7 +179,11 @@ def _status_arg() -> TaskStatus | None:
 
 
 def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True, force=True)
+    """The body as a JSON object, read as strictly as a submit's (whatever its Content-Type)."""
+    try:
+        body = parse_json_body(request.get_data(cache=True))
+    except InvalidRequestBody as exc:
+        raise ControlRequestInvalid(f"send a JSON object ({exc.message})") from None
     if not isinstance(body, dict):
         raise ControlRequestInvalid("send a JSON object")
     return body

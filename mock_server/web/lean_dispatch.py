@@ -3,9 +3,12 @@
 A submit (`POST`) and a poll (`GET`) are most of what a fake under load answers, and Flask's own
 request cycle was a third of their cost. This layer answers those two straight from the WSGI
 environ with the same pipeline the Flask routes use (`api_calls.answer`), journals and logs them
-the same way, and hands every other request (other paths and methods, a body sent in chunks or
-without a length) to Flask untouched. `tests/test_lean_dispatch.py` checks that both ways give
-byte-identical answers, headers and journal entries.
+the same way, and hands every other request to Flask untouched: other paths and methods, a body
+sent in chunks, a Content-Length that is not a plain number, and a submit without a
+Content-Length whose server streams the body to its end (`wsgi.input_terminated`). A request
+without a Content-Length is otherwise read as empty, as Werkzeug reads it.
+`tests/test_lean_dispatch.py` checks that both ways give byte-identical answers, headers and
+journal entries.
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from werkzeug.sansio.utils import get_host
 from mock_server.double.fake import Fake
 from mock_server.web.access_log import log_exchange, logging_requests
 from mock_server.web.api_calls import (
+    URL_QUOTE,
     ApiCall,
     Operation,
     answer,
     failure,
     host_url,
+    query_text,
     submit,
     task_result,
     too_large,
@@ -38,6 +43,7 @@ from mock_server.wire.errors import InternalError
 from mock_server.wire.exchange import HttpRequest
 from mock_server.wire.json_body import JSON_TYPE
 from mock_server.wire.paths import RESULT_PATH, SUBMIT_PATH
+from mock_server.wire.whole_numbers import INT64_MAX, whole_number
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -50,6 +56,7 @@ ROUTES: dict[tuple[str, str], Operation] = {
     ("POST", SUBMIT_PATH): submit,
     ("GET", RESULT_PATH): task_result,
 }
+READS_BODY = (submit,)  # the operations that read the request's body
 
 
 class LeanDispatch:
@@ -62,7 +69,7 @@ class LeanDispatch:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         operation = ROUTES.get((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
-        if operation is None or not _sized(environ):
+        if operation is None or not _sized(environ, operation in READS_BODY):
             return self.flask(environ, start_response)
         return self._answer(environ, start_response, operation)
 
@@ -70,15 +77,17 @@ class LeanDispatch:
         self, environ: WSGIEnvironment, start_response: StartResponse, operation: Operation
     ) -> Iterable[bytes]:
         started = time.perf_counter() if logging_requests() else None
-        request = _Request(environ, self.max_body_bytes)
+        method, path, task_id = environ["REQUEST_METHOD"], environ["PATH_INFO"], ""
         try:
+            request = _Request(environ, self.max_body_bytes)
+            task_id = request.task_id
             status, body = self._exchange(request, operation)
         except Exception:  # the store failed around the operation: as Flask answers it
-            log.exception("unexpected error on %s %s", request.method, request.path)
+            log.exception("unexpected error on %s %s", method, path)
             status, body = failure(InternalError)
         start_response(_status_line(status), [("Content-Type", JSON_TYPE), _length(body)])
         if started is not None:
-            log_exchange(request.method, request.path, request.task_id, status, body, started)
+            log_exchange(method, path, task_id, status, body, started)
         return [body]
 
     def _exchange(self, request: _Request, operation: Operation) -> tuple[int, bytes]:
@@ -101,7 +110,7 @@ class _Request:
         self.method: str = environ["REQUEST_METHOD"]
         self.path: str = environ["PATH_INFO"]
         self.max_body_bytes = max_body_bytes
-        self.length = int(environ.get("CONTENT_LENGTH") or 0)
+        self.length = whole_number(environ.get("CONTENT_LENGTH") or "0", INT64_MAX) or 0
         self.query = _query(environ.get("QUERY_STRING", ""))
         self.task_id = next((value for name, value in self.query if name == "task_id"), "")
         self._body: bytes | None = None
@@ -141,21 +150,24 @@ class _Request:
         )
 
 
-def _sized(environ: WSGIEnvironment) -> bool:
-    """Tell whether the request says how long its body is (else Flask reads it)."""
+def _sized(environ: WSGIEnvironment, reads_body: bool) -> bool:
+    """Tell whether the body is read here as Werkzeug would read it (else Flask reads it): its
+    length is a plain number, or it has none and the server sends no body without one."""
     if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
         return False
-    length = environ.get("CONTENT_LENGTH") or "0"
-    return length.isascii() and length.isdigit()
+    length = environ.get("CONTENT_LENGTH")
+    if not length:
+        return not (reads_body and environ.get("wsgi.input_terminated"))
+    return whole_number(length, INT64_MAX) is not None  # else Flask reads or refuses it
 
 
 def _query(query_string: str) -> tuple[tuple[str, str], ...]:
-    """The query's first value of each name, in order, decoded as Werkzeug decodes it."""
+    """The query's first value of each name, in order, decoded as the Flask app decodes it."""
     if not query_string:
         return ()
     firsts: dict[str, str] = {}
-    text = query_string.encode("latin1").decode()
-    for name, value in parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"):
+    text = query_text(query_string.encode("latin1"))
+    for name, value in parse_qsl(text, keep_blank_values=True, errors=URL_QUOTE):
         firsts.setdefault(name, value)
     return tuple(firsts.items())
 
