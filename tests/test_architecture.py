@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -130,3 +131,28 @@ def test_the_package_still_offers_each_public_name() -> None:
 
     for name in mock_server.__all__:
         assert getattr(mock_server, name).__name__ == name
+
+
+def layer_rows() -> dict[str, set[str]]:
+    """Each subpackage of the layer table in ARCHITECTURE.md, with the modules its row names."""
+    rows: dict[str, set[str]] = {}
+    text = (ROOT / "ARCHITECTURE.md").read_text()
+    section = text.split("## The layers of `mock_server/`")[1].split("\n## ")[0]
+    for line in section.splitlines():
+        cells = re.split(r"(?<!\\)\|", line)
+        if len(cells) < 4 or not re.fullmatch(r"\s*`\w+/`.*", cells[1]):
+            continue
+        folders = re.findall(r"`(\w+)/`", cells[1])
+        modules = cells[2].split(r"\|") if len(folders) > 1 else [cells[2]]
+        for folder, named in zip(folders, modules, strict=True):
+            rows[folder] = set(re.findall(r"`(\w+\.py)`", named))
+    return rows
+
+
+def test_the_layer_table_names_every_module_of_every_subpackage_and_no_other() -> None:
+    subpackages = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    rows = layer_rows()
+    assert set(rows) == subpackages
+    for folder, named in rows.items():
+        present = {path.name for path in (PACKAGE / folder).glob("*.py")} - {"__init__.py"}
+        assert named == present, folder
