@@ -148,6 +148,30 @@ def test_other_routes_and_methods_still_go_through_flask() -> None:
         )
 
 
+def test_the_two_api_routes_are_answered_before_flask_and_everything_else_by_flask() -> None:
+    lean, _ = fakes("default")
+    dispatch = lean.wsgi_app
+    assert isinstance(dispatch, lean_dispatch.LeanDispatch)
+    reached_flask: list[str] = []
+    flask_app = dispatch.flask
+
+    def counting(environ: dict[str, Any], start_response: Any) -> Any:
+        reached_flask.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+        return flask_app(environ, start_response)
+
+    dispatch.flask = counting
+    submitted = send(
+        lean, (("POST", SUBMIT_PATH), "Bearer k1", None, json.dumps(VALID_BODY).encode(), ""), ""
+    )
+    task_id = json.loads(submitted[2])["task_id"]
+    send(lean, (("GET", RESULT_PATH), "Bearer k1", None, b"", "task_id=KNOWN"), task_id)
+    send(lean, (("POST", SUBMIT_PATH), None, None, b"{", ""), "")
+    assert reached_flask == []
+    for method, path in [("PUT", SUBMIT_PATH), ("HEAD", RESULT_PATH), ("GET", "/healthz")]:
+        send(lean, ((method, path), None, None, b"", ""), "")
+    assert reached_flask == [f"PUT {SUBMIT_PATH}", f"HEAD {RESULT_PATH}", "GET /healthz"]
+
+
 def send_raw(
     app: Any, method: str, path: str, body: bytes, **environ: Any
 ) -> tuple[str, list[tuple[str, str]], bytes]:
