@@ -197,6 +197,15 @@ def test_json_format_writes_one_object_per_request_with_the_same_fields(console)
     }
 
 
+def test_json_format_escapes_every_control_character_a_client_sent(console):
+    out = console(log_format="json")
+    path = "/v3/\x9b31m\x1b[2J\x7f"
+    create_app(Settings()).test_client().get(path)
+    [line] = lines(out)
+    assert not re.search("[\x00-\x1f\x7f-\x9f]", line)
+    assert json.loads(line)["path"] == path
+
+
 def test_unexpected_errors_go_to_the_error_stream_in_the_same_format(console):
     out = console(log_format="json")
     try:

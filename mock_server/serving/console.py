@@ -11,6 +11,7 @@ import datetime
 import json
 import logging
 import os
+import re
 import sys
 from typing import Any, TextIO
 
@@ -28,6 +29,7 @@ __all__ = [
 
 ERROR_LOGGER = "mock_server"  # the package's logger; the access logger is its child
 RESET = "\x1b[0m"
+C1_CONTROLS = re.compile("[\x7f-\x9f]")  # DEL and the C1 controls, which JSON leaves raw
 STATUS_COLOURS = {"2": "32", "3": "36", "4": "33", "5": "31"}  # green, cyan, yellow, red
 ROLE_STYLES = {"method": "1", "duration": "2"}  # bold, dim
 LEVEL_COLOURS = {"WARNING": "33", "ERROR": "31", "CRITICAL": "31"}
@@ -57,7 +59,7 @@ def use_colour(stream: TextIO) -> bool:
 
 def json_line(**fields: Any) -> str:
     """One JSON object on one line, stamped with the time in UTC."""
-    return json.dumps({"time": _utc_stamp(), **fields}, ensure_ascii=False)
+    return _json_text({"time": _utc_stamp(), **fields})
 
 
 class TextFormatter(logging.Formatter):
@@ -97,9 +99,14 @@ class JsonFormatter(logging.Formatter):
             fields.update(event="log", logger=record.name, message=record.getMessage())
             if record.exc_info:
                 fields["exception"] = self.formatException(record.exc_info)
-        return json.dumps(
-            {"time": _utc_stamp(record.created), **fields}, ensure_ascii=False, default=str
-        )
+        return _json_text({"time": _utc_stamp(record.created), **fields})
+
+
+def _json_text(document: dict[str, Any]) -> str:
+    """A JSON line that keeps text readable (no \\u escapes for letters) but escapes every
+    control character, the C1 ones too (JSON itself escapes only those below 0x20)."""
+    text = json.dumps(document, ensure_ascii=False, default=str)
+    return C1_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _handler(stream: TextIO, log_format: str) -> logging.Handler:
