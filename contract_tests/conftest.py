@@ -8,6 +8,7 @@ cheap request (the preflight) showed that it answers, is this API and takes the 
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections import Counter
@@ -21,7 +22,7 @@ from hypothesis.errors import InvalidArgument
 
 from mock_server.conformance.checks import CheckFailure
 from mock_server.conformance.hypothesis_profiles import ExampleSettings, default_for
-from mock_server.conformance.options import OPTIONS, SuiteOptions
+from mock_server.conformance.options import OPTIONS, PREFLIGHTED_FLAG, SuiteOptions, spec_named
 from mock_server.conformance.preflight import PreflightFailed
 from mock_server.conformance.progress import PHASES, Progress
 from mock_server.conformance.report import markdown_path
@@ -32,6 +33,7 @@ STATE = pytest.StashKey[SuiteState]()
 DEST_PREFIX = "vidu_contract_"
 SKIPPED_HERE = {"hypothesis_profile"}
 PHASE_MARK = "phase"
+PREFLIGHTED_DEST = DEST_PREFIX + "preflighted"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(
                 spec.flag, dest=DEST_PREFIX + spec.name, metavar=spec.metavar, help=help_text
             )
+    group.addoption(
+        PREFLIGHTED_FLAG, action="store_true", dest=PREFLIGHTED_DEST, help=argparse.SUPPRESS
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,9 +78,11 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         examples = ExampleSettings(name, spending_limited=options.live, seeded=seeded)
     except InvalidArgument as exc:
-        raise pytest.UsageError(f"--hypothesis-profile: {exc}") from None
+        where = f"--hypothesis-profile / {spec_named('hypothesis_profile').env}"
+        raise pytest.UsageError(f"{where}: {exc}") from None
     progress = Progress(_stderr_lines(config)) if options.contract_progress else None
-    config.stash[STATE] = SuiteState(options, examples, progress)
+    preflighted = bool(config.getoption(PREFLIGHTED_DEST, False))
+    config.stash[STATE] = SuiteState(options, examples, progress, preflighted=preflighted)
 
 
 def _stderr_lines(config: pytest.Config) -> Any:

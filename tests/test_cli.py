@@ -187,18 +187,18 @@ def test_a_flag_without_its_value_names_the_flag(capsys):
 
 def test_an_abbreviated_flag_is_refused_and_the_full_one_suggested(capsys):
     message = usage_error(capsys, "serve", "--store-pa", "jobs.db")
-    assert "unrecognized arguments: --store-pa jobs.db (did you mean --store-path?)" in message
+    assert "unrecognized arguments: --store-pa jobs.db (did you mean '--store-path'?)" in message
 
 
 def test_a_misspelt_flag_is_refused_with_a_suggestion(capsys):
-    assert "(did you mean --port?)" in usage_error(capsys, "serve", "--prot", "9000")
+    assert "(did you mean '--port'?)" in usage_error(capsys, "serve", "--prot", "9000")
 
 
 def test_an_unknown_variable_of_the_fake_is_warned_about_with_a_suggestion(capsys, monkeypatch):
     monkeypatch.setenv("VIDU_MOCK_PROGRESION", "instant")
     assert main(["settings"]) == 0
     err = capsys.readouterr().err
-    assert "VIDU_MOCK_PROGRESION is not a setting (did you mean VIDU_MOCK_PROGRESSION?)" in err
+    assert "VIDU_MOCK_PROGRESION is not a setting (did you mean 'VIDU_MOCK_PROGRESSION'?)" in err
 
 
 def parse_table(text: str) -> dict[str, tuple[str, str]]:
@@ -257,6 +257,36 @@ def test_a_host_that_does_not_resolve_names_the_flag_or_variable(workers):
     env = {**os.environ, "VIDU_MOCK_HOST": "no-such-host.invalid"}
     done = run_cli("serve", "--port", "0", *workers, env=env)
     assert "error: environment variable VIDU_MOCK_HOST: cannot resolve" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["one process", "workers"])
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ("--store-path={missing}", "argument --store-path: cannot use {missing} as the store: "),
+        ("--store=sqlite:///{missing}", "argument --store: cannot use {missing} as the store: "),
+        (
+            "VIDU_MOCK_STORE=redis://127.0.0.1:1/0",
+            "environment variable VIDU_MOCK_STORE: cannot use redis://127.0.0.1:1/0 as the store: ",
+        ),
+    ],
+    ids=["store_path flag", "store flag", "store variable"],
+)
+def test_a_store_that_cannot_be_opened_is_a_usage_error_naming_where_it_came_from(
+    given, named, workers, tmp_path
+):
+    missing = tmp_path / "missing" / "jobs.db"
+    given, named = given.format(missing=missing), named.format(missing=missing)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDU_MOCK_")}
+    if given.startswith("VIDU_MOCK_"):
+        name, value = given.split("=", 1)
+        env[name], flags = value, []
+    else:
+        flags = [given]
+    done = run_cli("serve", "--port", "0", *workers, *flags, env=env)
+    assert done.returncode == 2, done.stderr
+    assert f"vidu-mock serve: error: {named}" in done.stderr
     assert "Traceback" not in done.stderr
 
 

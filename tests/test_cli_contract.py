@@ -9,27 +9,57 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
-from mock_server.cli import build_parser
+from mock_server.cli import build_parser, main
 from mock_server.cli.contract import pytest_arguments
-from mock_server.conformance.options import SuiteOptions
+from mock_server.conformance.options import PREFLIGHTED_FLAG, SuiteOptions
+from mock_server.conformance.report import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 WITHOUT_THE_EXTRA = "import sys; sys.modules.update(pytest=None, hypothesis=None); "
+OLD_REPORT = '{"schema_version": 1, "target": "fake", "checks": {}}'
 
 
-def python(code: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDU_CONTRACT_")}
+def python(
+    code: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("VIDU_CONTRACT_")}
     command = [sys.executable, "-c", code]
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        command, cwd=cwd, env={**clean, **(env or {})}, capture_output=True, text=True, timeout=60
+    )
 
 
-def contract(*arguments: str) -> subprocess.CompletedProcess[str]:
+def contract(
+    *arguments: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     argv = ["contract", *arguments]
-    return python(f"import sys; from mock_server.cli import main; sys.exit(main({argv!r}))")
+    code = f"import sys; from mock_server.cli import main; sys.exit(main({argv!r}))"
+    return python(code, cwd, env)
+
+
+@pytest.fixture
+def no_contract_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An in-process run sees none of the suite's variables this environment may set."""
+    for name in os.environ:
+        if name.startswith("VIDU_CONTRACT_"):
+            monkeypatch.delenv(name)
+
+
+def stub_pytest(
+    monkeypatch: pytest.MonkeyPatch, code: int, effect: Callable[[Sequence[str]], object]
+) -> None:
+    """Replace the suite's pytest run by `effect` on its arguments, ending with `code`."""
+
+    def run(arguments: Sequence[str]) -> int:
+        effect(arguments)
+        return code
+
+    monkeypatch.setattr(pytest, "main", run)
 
 
 def test_the_package_and_the_fake_need_no_contract_extra() -> None:
@@ -91,6 +121,11 @@ def test_the_suite_runs_alone_whatever_the_directory_configures() -> None:
     assert not any(argument.startswith("--hypothesis-profile") for argument in arguments)
 
 
+def test_the_suite_skips_the_preflight_the_command_already_sent_to_a_base_url() -> None:
+    assert PREFLIGHTED_FLAG in arguments_for("--base-url", "http://h", "--api-key", "k")
+    assert PREFLIGHTED_FLAG not in arguments_for()  # its own fake: no preflight at all
+
+
 def test_quiet_turns_progress_off_and_a_seed_reaches_hypothesis() -> None:
     arguments = arguments_for("--quiet", "--seed", "5")
     assert "--contract-progress" not in arguments
@@ -103,3 +138,81 @@ def test_quiet_turns_progress_off_and_a_seed_reaches_hypothesis() -> None:
 def test_flags_are_never_abbreviated(flag: str) -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["contract", flag, "x"])
+
+
+def test_a_base_url_that_is_not_a_url_is_a_usage_error_naming_the_flag() -> None:
+    ran = contract("--base-url", "localhost:8080", "--api-key", "k")
+    assert ran.returncode == 2
+    assert (
+        "--base-url / VIDU_CONTRACT_BASE_URL: expected an http:// or https:// URL, or nothing, "
+        "got 'localhost:8080'"
+    ) in ran.stderr
+    assert "preflight" not in ran.stderr
+
+
+def test_a_report_path_that_is_a_directory_is_a_usage_error_before_the_suite_runs(
+    tmp_path: Path,
+) -> None:
+    ran = contract("--report", str(tmp_path))
+    assert ran.returncode == 2
+    assert (
+        "--report / VIDU_CONTRACT_REPORT: expected a file to write the report to, got the "
+        f"directory {str(tmp_path)!r}"
+    ) in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+def test_a_suite_that_cannot_start_is_a_setup_error_even_where_an_old_report_lies(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "old.json").write_text(OLD_REPORT)
+    ran = contract(
+        "--report", "old.json", cwd=tmp_path, env={"VIDU_CONTRACT_HYPOTHESIS_PROFILE": "nope"}
+    )
+    assert ran.returncode == 2, ran.stderr
+    assert "vidu-mock contract: the suite could not run (pytest exit status 4)" in ran.stderr
+    assert "--hypothesis-profile / VIDU_CONTRACT_HYPOTHESIS_PROFILE: " in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+@pytest.mark.usefixtures("no_contract_env")
+def test_a_report_the_suite_left_unreadable_is_a_setup_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "r.json"
+    stub_pytest(monkeypatch, 1, lambda arguments: report.write_text(OLD_REPORT))
+    assert main(["contract", "--quiet", "--report", str(report)]) == 2
+    assert (
+        f"vidu-mock contract: the suite ran, but its report {report} cannot be read: not a "
+        f"contract report of schema_version {SCHEMA_VERSION} (found 1)"
+    ) in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("no_contract_env")
+def test_a_report_the_suite_did_not_write_is_a_setup_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "r.json"
+    stub_pytest(monkeypatch, 0, lambda arguments: None)
+    assert main(["contract", "--quiet", "--report", str(report)]) == 2
+    assert f"its report {report} was not written" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("no_contract_env")
+@pytest.mark.parametrize(
+    ("flags", "inherited", "shown"), [(["-q"], "true", False), ([], "false", True)]
+)
+def test_progress_is_on_or_off_as_quiet_says_whatever_the_environment_says(
+    monkeypatch: pytest.MonkeyPatch, flags: list[str], inherited: str, shown: bool
+) -> None:
+    monkeypatch.setenv("VIDU_CONTRACT_PROGRESS", inherited)
+    seen: list[bool] = []
+
+    def as_the_suite_reads_it(arguments: Sequence[str]) -> None:
+        flag = "true" if "--contract-progress" in arguments else None
+        seen.append(SuiteOptions.resolve({"contract_progress": flag}).contract_progress)
+
+    stub_pytest(monkeypatch, 4, as_the_suite_reads_it)
+    main(["contract", *flags])
+    assert seen == [shown]
+    assert os.environ["VIDU_CONTRACT_PROGRESS"] == inherited  # given back afterwards

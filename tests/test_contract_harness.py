@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import pytest
 from werkzeug.serving import make_server
 
-from mock_server.conformance import pacing
+from mock_server.conformance import checks, pacing
 from mock_server.conformance.budget import Budget, BudgetExhausted, RefusalsStopped, SubmitTimedOut
+from mock_server.conformance.checks import CheckFailure
+from mock_server.conformance.generation import cheapest_parameters
 from mock_server.conformance.holding import FailureHold
+from mock_server.conformance.hypothesis_profiles import ExampleSettings
 from mock_server.conformance.operations import Api, Auth, Credentials
-from mock_server.conformance.options import SuiteOptions, TargetKind
+from mock_server.conformance.options import SuiteOptions, TargetKind, spec_named
 from mock_server.conformance.probes import QUESTIONS, ProbeLog, Sightings, json_type, shape
 from mock_server.conformance.recordings import recorded
 from mock_server.conformance.report import Spend, Why
+from mock_server.conformance.session import Contract, SuiteState
 from mock_server.conformance.transport import HttpTarget, Timeouts
 from mock_server.wire.exchange import Exchange, HttpRequest, HttpResponse
 from mock_server.wire.redaction import REDACTED
 
 SUBMIT = "/v3/async/vidu-q2-pro-fast-img2video"
 RESULT = "/v3/async/task-result"
+NOT_FOUND = b'{"code": 404, "reason": "TASK_NOT_FOUND", "message": "no such task", "metadata": {}}'
 QUESTION_NAMES = list(QUESTIONS)
 
 
@@ -215,8 +221,83 @@ def test_what_no_task_was_seen_for_is_not_measured_for_lack_of_budget() -> None:
 
 def test_recorded_exchanges_redact_the_key_and_keep_no_video_bytes() -> None:
     key = (("Authorization", "Bearer secret-key"),)
-    api = recorded(exchange(RESULT, 200, b'{"task": {}}', key))
+    api = recorded(exchange(RESULT, 200, b'{"task": {}}', key), "http://h")
     assert api.request_headers == {"Authorization": f"Bearer {REDACTED}"}
     assert api.response_body == {"task": {}}
-    video = recorded(exchange("/media/videos/x.mp4", 200, b"\x00\x00\x00\x18ftypisom"))
+    assert (api.query, api.download) == ({"token": "t0k"}, False)
+    video = recorded(exchange("/media/videos/x.mp4", 200, b"\x00\x00\x00\x18ftypisom"), "http://h")
     assert (video.response_body, video.query, video.response_bytes) == (None, {}, 12)
+
+
+def live_state(base_url: str, *, preflighted: bool = False, **given: str) -> SuiteState:
+    options = SuiteOptions.resolve(
+        {"target": "live", "base_url": base_url, "api_key": "secret-key", **given}, {}
+    )
+    examples = ExampleSettings("ci", spending_limited=True)
+    return SuiteState(options, examples, preflighted=preflighted)
+
+
+def test_the_suite_sends_no_preflight_of_its_own_once_the_command_sent_it(serve: Any) -> None:
+    server = CountingServer("404 Not Found", NOT_FOUND)
+    url = serve(server)
+    told = live_state(url, preflighted=True)
+    told.contract()
+    told.finish()
+    assert server.hits == 0
+    alone = live_state(url)
+    alone.contract()
+    alone.finish()
+    assert server.hits == 1
+
+
+def test_the_time_limit_counts_from_the_first_wait_for_a_paid_task(serve: Any) -> None:
+    state = live_state(serve(CountingServer("404 Not Found", NOT_FOUND)), live_time_limit="0.2")
+    contract = state.contract()
+    time.sleep(0.3)  # free phases that take longer than the whole limit spend none of it
+    pacer = contract.new_pacer()
+    assert not pacer.expired()
+    time.sleep(0.3)
+    assert pacer.expired()
+    assert contract.new_pacer().expired()  # one limit for the whole run, not one per wait
+    state.finish()
+
+
+def test_a_poll_without_task_id_that_is_not_refused_says_any_4xx_was_expected() -> None:
+    with pytest.raises(CheckFailure) as failed:
+        checks.missing_task_id_is_refused(exchange(RESULT, 200, b'{"task": {}}'))
+    assert "\n  expected: any HTTP 4xx error envelope\n" in str(failed.value)
+
+
+def test_a_refusal_check_names_every_status_it_allows() -> None:
+    with pytest.raises(CheckFailure) as failed:
+        checks.missing_key_is_refused(exchange(RESULT, 200, b'{"task": {}}'))
+    assert "expected: HTTP 400 MISSING_API_KEY or HTTP 403 INVALID_API_KEY\n" in str(failed.value)
+
+
+class SampleBodies:
+    """Just enough of a `Contract` to build the probes' bodies."""
+
+    paid_image = None
+    sample_body = Contract.sample_body
+
+
+def probe_bodies() -> dict[str, dict[str, Any]]:
+    """The body of each probe of the suite (whose marks only the suite's conftest registers)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+        from contract_tests.test_probes import PROBES
+    probes: dict[str, Callable[[Contract], Any]] = PROBES
+    return {name: probe(cast(Contract, SampleBodies())).body for name, probe in probes.items()}
+
+
+def test_the_budget_help_names_every_probe_that_costs_more_than_the_cheapest_job() -> None:
+    cheapest = {name: value for name, value in cheapest_parameters().items() if name != "off_peak"}
+    dearer = {
+        name
+        for name, body in probe_bodies().items()
+        if any(body.get(key) != value for key, value in cheapest.items())
+    }
+    assert dearer == {"missing_duration", "audio_with_off_peak"}
+    text = spec_named("live_budget").help
+    assert all(name in text for name in dearer), text
+    assert "audio and a seed" in text  # the job that checks the delivered video

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from mock_server import Settings, create_app
-from mock_server.conformance.preflight import PreflightFailed, preflight_at
+from mock_server.conformance.options import PREFLIGHTED_FLAG
+from mock_server.conformance.preflight import NOBODYS_TASK, PreflightFailed, preflight_at
 from mock_server.serving.background import BackgroundServer
 from mock_server.wire.schemas import schema_problems
 
@@ -39,6 +40,18 @@ class Canned:
 
 def envelope(code: int, reason: str, message: str) -> bytes:
     return json.dumps({"code": code, "reason": reason, "message": message, "metadata": {}}).encode()
+
+
+class PreflightCounter:
+    """The fake, counting the polls of nobody's task (the preflight's request) on the way."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.preflights = app, 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if f"task_id={NOBODYS_TASK}" in environ.get("QUERY_STRING", ""):
+            self.preflights += 1
+        return self.app(environ, start_response)
 
 
 @pytest.fixture
@@ -131,3 +144,21 @@ def test_a_live_pytest_run_with_a_wrong_key_stops_before_any_check(
     assert written["setup_error"].startswith("preflight: the API key was refused")
     assert all(check["verdict"] == "not run" for check in written["checks"].values())
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize(("flags", "sent"), [([PREFLIGHTED_FLAG], 0), ([], 1)])
+def test_a_live_pytest_run_sends_the_preflight_unless_told_it_was_sent(
+    serve: Any, flags: list[str], sent: int
+) -> None:
+    counter = PreflightCounter(create_app(Settings(api_keys=(KEY,))))
+    url = serve(counter)
+    command = [
+        sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:cacheprovider",
+        "--target=live", f"--base-url={url}", f"--api-key={KEY}", "--contract-progress",
+        "-k", "test_unknown_path_is_404_api_not_found", *flags,
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDU_CONTRACT_")}
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert counter.preflights == sent
+    assert ("preflight: the key works" in run.stderr) is bool(sent)

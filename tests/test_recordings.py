@@ -19,6 +19,7 @@ from mock_server.conformance.recordings import (
     Recording,
     load_recording,
     problems,
+    recorded,
     stale,
 )
 from mock_server.wire.exchange import Exchange, HttpRequest, HttpResponse
@@ -98,3 +99,31 @@ def test_an_old_recording_is_named_with_its_age(tmp_path: Path) -> None:
     now = dt.datetime(2020, 12, 31, tzinfo=dt.UTC)
     assert stale([path], dt.timedelta(days=180), now) == ["old.json is 365 days old (limit 180)"]
     assert stale([path], dt.timedelta(days=400), now) == []
+
+
+def test_a_download_from_another_host_keeps_no_signed_query_and_meets_no_api_schema() -> None:
+    signed = (("X-Amz-Signature", "s1gned"), ("X-Amz-Expires", "3600"))
+    request = HttpRequest("GET", "/videos/4f2a.mp4", signed)
+    expired = HttpResponse(403, {"content-type": "application/json"}, b'{"error": "expired"}')
+    download = recorded(Exchange("https://cdn.example", request, expired), "https://api.example/")
+    assert (download.download, download.query, download.response_body) == (True, {}, None)
+    recording = Recording(
+        "2020-01-01T00:00:00+00:00", "live", "https://api.example/", "test", (download,)
+    )
+    written = json.dumps(recording.to_json())
+    assert "s1gned" not in written
+    assert list(problems(recording)) == []
+    assert list(problems(Recording.from_json(json.loads(written)))) == []
+
+
+def test_an_api_call_keeps_its_query_and_is_held_to_the_schemas() -> None:
+    request = HttpRequest("GET", "/v3/async/task-result", (("task_id", "t-1"),))
+    refused = HttpResponse(
+        404, {"content-type": "application/json"}, b'{"reason": "TASK_NOT_FOUND"}'
+    )
+    call = recorded(Exchange("https://api.example", request, refused), "https://api.example/")
+    assert (call.download, call.query) == (False, {"task_id": "t-1"})
+    recording = Recording(
+        "2020-01-01T00:00:00+00:00", "live", "https://api.example", "test", (call,)
+    )
+    assert list(problems(recording))  # the envelope lacks code and message

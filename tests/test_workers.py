@@ -224,8 +224,8 @@ def test_an_unusable_store_path_stops_the_fake_with_a_clear_message(
         text=True,
         timeout=30,
     )
-    assert done.returncode == 1
-    assert "cannot use" in done.stderr
+    assert done.returncode == 2
+    assert "argument --store-path: cannot use" in done.stderr
     assert "Traceback" not in done.stderr
 
 

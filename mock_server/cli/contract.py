@@ -4,8 +4,8 @@ The suite is the `contract_tests` package installed beside `mock_server`. It run
 (the `contract` extra: pytest, hypothesis, hypothesis-jsonschema) in this process, from any
 directory: the directory's own pytest configuration, `PYTEST_ADDOPTS` and other installed pytest
 plugins are kept out of the run. Before pytest starts, one cheap request (the preflight) checks
-that a base URL answers, is this API and takes the key. Progress goes to stderr; pytest's own
-output is shown only with `--pytest-output`.
+that a base URL answers, is this API and takes the key (the suite then does not send it again).
+Progress goes to stderr; pytest's own output is shown only with `--pytest-output`.
 
 Exit status: 0 when the contract holds, 1 when a check (or a test) failed, 2 for a usage or
 setup error.
@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from mock_server.conformance.options import OPTIONS, SuiteOptions, spec_named
+from mock_server.conformance.options import OPTIONS, PREFLIGHTED_FLAG, SuiteOptions, spec_named
 from mock_server.conformance.preflight import PreflightFailed, preflight_at
 from mock_server.conformance.report import ContractReport, RunVerdict, load_report, markdown_path
 
@@ -112,7 +112,7 @@ def _introduce(options: SuiteOptions, given: dict[str, str | None], say: Any) ->
         f"vidu-mock contract: {options.base_url}, budget {options.live_budget} paid "
         f"submission(s), time limit {options.live_time_limit:g} s"
     )
-    preflight_at(options.base_url, options.api_key)  # fails fast; the suite says what it saw
+    say(f"preflight: {preflight_at(options.base_url, options.api_key)}")  # fails fast
 
 
 def _suite_dir() -> Path:
@@ -142,6 +142,8 @@ def pytest_arguments(
     ]
     if not args.quiet:
         arguments.append(spec_named("contract_progress").flag)
+    if options.live:
+        arguments.append(PREFLIGHTED_FLAG)  # `run` sent the preflight before pytest starts
     if args.seed is not None:
         arguments.append(f"--hypothesis-seed={args.seed}")
     profile_env = spec_named("hypothesis_profile").env
@@ -164,13 +166,19 @@ def _run_suite(
     with _report_path(options) as report_path:
         given = {**given, "contract_report": str(report_path)}
         arguments = pytest_arguments(suite, given, options, args)
-        code, output = _pytest(arguments, show=args.pytest_output)
-        report = load_report(report_path) if report_path.exists() else None
-    if code not in (EXIT_HELD, EXIT_FAILED) or report is None:
-        _stderr(f"vidu-mock contract: the suite could not run (pytest exit status {code})")
-        if output:
-            _stderr(output[-SHOWN_PYTEST_CHARS:].rstrip())
-        return EXIT_SETUP
+        code, output = _pytest(arguments, show=args.pytest_output, progress=not args.quiet)
+        if code not in (EXIT_HELD, EXIT_FAILED):
+            _stderr(f"vidu-mock contract: the suite could not run (pytest exit status {code})")
+            if output:
+                _stderr(output[-SHOWN_PYTEST_CHARS:].rstrip())
+            return EXIT_SETUP
+        try:
+            report = load_report(report_path)
+        except (OSError, ValueError) as exc:
+            _stderr(
+                f"vidu-mock contract: the suite ran, but its report {report_path} {_unread(exc)}"
+            )
+            return EXIT_SETUP
     _summarise(report, options.report_path, quiet=args.quiet)
     return EXIT_HELD if code == EXIT_HELD else EXIT_FAILED
 
@@ -185,26 +193,38 @@ def _report_path(options: SuiteOptions) -> Iterator[Path]:
         yield Path(directory) / "report.json"
 
 
-def _pytest(arguments: Sequence[str], *, show: bool) -> tuple[int, str]:
+def _unread(error: OSError | ValueError) -> str:
+    """Why a report could not be read, as the end of a sentence naming it."""
+    if isinstance(error, FileNotFoundError):
+        return "was not written"
+    if isinstance(error, OSError):
+        return f"cannot be read: {error.strerror or error}"
+    return f"cannot be read: {error}"
+
+
+def _pytest(arguments: Sequence[str], *, show: bool, progress: bool) -> tuple[int, str]:
     """Run pytest in this process, alone; return its exit status and its output (when hidden)."""
     import pytest  # the contract extra; its presence was checked first
 
     buffer = io.StringIO()
     hidden = contextlib.nullcontext() if show else contextlib.redirect_stdout(buffer)
-    with _isolated_environment(), hidden:
+    with _isolated_environment(progress=progress), hidden:
         code = int(pytest.main(list(arguments)))
     return code, buffer.getvalue()
 
 
 @contextlib.contextmanager
-def _isolated_environment() -> Iterator[None]:
+def _isolated_environment(*, progress: bool) -> Iterator[None]:
     """No foreign pytest options or plugins; Hypothesis' caches in a temporary directory rather
-    than a `.hypothesis/` left in the user's directory."""
-    saved = {name: os.environ.get(name) for name in (*FOREIGN_ENV, *OWN_ENV)}
+    than a `.hypothesis/` left in the user's directory; progress on or off as the command says,
+    whatever an inherited `VIDU_CONTRACT_PROGRESS` says."""
+    progress_env = spec_named("contract_progress").env
+    saved = {name: os.environ.get(name) for name in (*FOREIGN_ENV, *OWN_ENV, progress_env)}
     with tempfile.TemporaryDirectory(prefix="vidu-contract-hypothesis-") as storage:
         for name in FOREIGN_ENV:
             os.environ.pop(name, None)
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        os.environ[progress_env] = "true" if progress else "false"
         os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", storage)
         try:
             yield

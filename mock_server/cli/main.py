@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from mock_server.cli import compare, contract, serve
 from mock_server.cli.version import package_version
+from mock_server.settings import did_you_mean
 
 __all__ = ["Parser", "build_parser", "main"]
 
@@ -53,8 +53,7 @@ def _suggestion(parser: argparse.ArgumentParser, extras: Sequence[str]) -> str:
     """Name the closest flag to the first unknown one: `--prot` → `--port`."""
     flags = [option for action in parser._actions for option in action.option_strings]
     unknown = next((extra.split("=", 1)[0] for extra in extras if extra.startswith("--")), "")
-    close = difflib.get_close_matches(unknown, flags, n=1) if unknown else []
-    return f" (did you mean {close[0]}?)" if close else ""
+    return did_you_mean(unknown, flags) if unknown else ""
 
 
 if __name__ == "__main__":

@@ -21,7 +21,13 @@ from mock_server.cli.version import package_version
 from mock_server.domain.store import StoreUnavailable
 from mock_server.serving.background import BackgroundServer
 from mock_server.serving.console import configure_console, json_line
-from mock_server.settings import Settings, settings_fields, settings_shown, settings_table
+from mock_server.settings import (
+    Settings,
+    StoreKind,
+    settings_fields,
+    settings_shown,
+    settings_table,
+)
 from mock_server.web.control_access import TOKEN_HEADER, control_refusal
 from mock_server.wire.paths import SUBMIT_PATH, ControlPath
 
@@ -82,9 +88,14 @@ def run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"{resolved.blame('host')}: cannot resolve {settings.host!r}: {exc.strerror}")
     try:
         serve(settings)
-    except StoreUnavailable as exc:
-        parser.exit(1, f"vidu-mock: {exc}\n")
+    except StoreUnavailable as exc:  # a setup error, like the host: name where the store came from
+        parser.error(f"{resolved.blame(_store_setting(settings))}: {exc}")
     return 0
+
+
+def _store_setting(settings: Settings) -> str:
+    """The setting that chose the store in force: `store`, or `store_path` when `store` is auto."""
+    return "store" if settings.store.kind is not StoreKind.AUTO else "store_path"
 
 
 def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:

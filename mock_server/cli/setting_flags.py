@@ -9,7 +9,6 @@ value given and what is allowed.
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from mock_server.settings import (
     PROFILE_ENV,
     Settings,
     SettingSpec,
+    did_you_mean,
     load_profile,
     settings_fields,
 )
@@ -118,9 +118,7 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     warnings = []
     for name in sorted(environ):
         if name.startswith(ENV_PREFIX) and name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            warnings.append(f"{name} is not a setting{hint}; it is ignored")
+            warnings.append(f"{name} is not a setting{did_you_mean(name, known)}; it is ignored")
     return warnings
 
 
@@ -141,16 +139,11 @@ def _from_profile(args: argparse.Namespace, environ: Mapping[str, str]) -> Found
             else f"environment variable {PROFILE_ENV}"
         )
         raise SettingError(f"{given}: {exc}") from None
-    known = {spec.name: spec for spec in settings_fields()}
-    found: Found = {}
-    for name, text in values.items():
-        spec = known.get(name)
-        if spec is None:
-            close = difflib.get_close_matches(name, list(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise SettingError(f"{origin}: unknown setting {name!r}{hint}")
-        found[name] = (_check(spec, text, f"{origin}: {name}"), origin)
-    return found
+    try:
+        Settings.from_strings(values)  # every name known, every value readable, as a whole
+    except ValueError as exc:
+        raise SettingError(f"{origin}: {exc}") from None
+    return {name: (text, origin) for name, text in values.items()}
 
 
 def _from_environment(environ: Mapping[str, str]) -> Found:
@@ -174,11 +167,12 @@ def _from_flags(args: argparse.Namespace) -> Found:
 
 
 def _check(spec: SettingSpec, text: str, where: str) -> str:
+    """The text itself, once its setting's parser accepts it; a SettingError naming `where`
+    otherwise."""
     try:
-        spec.parse(text)
-    except ValueError as exc:
+        return _checked(spec)(text)
+    except argparse.ArgumentTypeError as exc:
         raise SettingError(f"{where}: {exc}") from None
-    return text
 
 
 def _checked(spec: SettingSpec) -> Callable[[str], str]:

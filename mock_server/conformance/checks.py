@@ -271,7 +271,7 @@ def unknown_task_is_not_found(exchange: Exchange) -> None:
 def missing_task_id_is_refused(exchange: Exchange) -> None:
     """Polling without a task_id is refused with a 4xx envelope (the docs leave which open)."""
     allowed = {status: None for status in range(400, 500)}
-    _refused_as(exchange, allowed, "a poll without task_id")
+    _refused_as(exchange, allowed, "a poll without task_id", expected="any HTTP 4xx error envelope")
 
 
 @check
@@ -568,12 +568,20 @@ def _terminal(status: Any) -> bool:
     return named is not None and named.terminal
 
 
-def _refused_as(exchange: Exchange, allowed: Mapping[int, set[str] | None], what: str) -> None:
+def _refused_as(
+    exchange: Exchange,
+    allowed: Mapping[int, set[str] | None],
+    what: str,
+    *,
+    expected: str = "",
+) -> None:
+    """Raise unless the answer has one of the allowed statuses (and one of its reasons, where
+    some are given); `expected` says what was allowed, else each status is named."""
     if _is_error(exchange, allowed):
         return
-    expected = " or ".join(
+    expected = expected or " or ".join(
         f"HTTP {status}" + (f" {'/'.join(sorted(reasons))}" if reasons else "")
-        for status, reasons in list(allowed.items())[:4]
+        for status, reasons in allowed.items()
     )
     raise Mismatch(
         f"{what} was answered {_status_reason(exchange)}", expected, _shown(exchange), exchange

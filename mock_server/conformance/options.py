@@ -14,11 +14,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mock_server.settings import parse_bool, parse_int_from, parse_number
+from mock_server.settings import parse_base_url, parse_bool, parse_int_from, parse_number
 
-__all__ = ["ENV_PREFIX", "OPTIONS", "OptionSpec", "SuiteOptions", "TargetKind", "spec_named"]
+__all__ = [
+    "ENV_PREFIX",
+    "OPTIONS",
+    "PREFLIGHTED_FLAG",
+    "OptionSpec",
+    "SuiteOptions",
+    "TargetKind",
+    "spec_named",
+]
 
 ENV_PREFIX = "VIDU_CONTRACT_"
+# Internal, and on no help page: `vidu-mock contract` passes it to the suite's pytest run once it
+# has run the preflight itself, so the suite does not send it a second time. No environment
+# variable sets it: an exported one would let a plain pytest run skip its preflight.
+PREFLIGHTED_FLAG = "--contract-preflighted"
 CHECKOUT_RECORDINGS = Path(__file__).resolve().parents[2] / "fixtures" / "recordings"
 
 
@@ -34,6 +46,12 @@ def _target(text: str) -> TargetKind:
         return TargetKind(text.strip().lower())
     except ValueError:
         raise ValueError(f"expected fake or live, got {text!r}") from None
+
+
+def _report_file(text: str) -> str:
+    if text and Path(text).is_dir():
+        raise ValueError(f"expected a file to write the report to, got the directory {text!r}")
+    return text
 
 
 @dataclass(frozen=True)
@@ -74,7 +92,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "base_url",
         "",
         "Base URL of the server under test (live target).",
-        str,
+        parse_base_url,
         "URL",
         command="base_url",
     ),
@@ -89,8 +107,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "live_budget",
         "0",
-        "Paid submissions a live run may make (each the cheapest job: duration 1, 720p, no "
-        "bgm/off-peak; one asks for audio). 0 spends nothing.",
+        "Paid submissions a live run may make; 0 spends nothing. Most are the cheapest job "
+        "(duration 1, 720p, no bgm/off-peak); the delivered-video job asks for audio and a seed, "
+        "and two probes cost more (missing_duration gets the default 5 s, audio_with_off_peak "
+        "asks for audio).",
         parse_int_from(0),
         "N",
         command="budget",
@@ -98,7 +118,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "live_time_limit",
         "1200",
-        "Seconds a live run may spend waiting for its paid tasks to finish, overall.",
+        "Seconds a live run may spend waiting for its paid tasks to finish, overall, counted "
+        "from its first wait for one.",
         parse_number(0, inclusive=False),
         "SECONDS",
         command="time_limit",
@@ -122,7 +143,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "contract_report",
         "",
         "Write a JSON report of every check and probe here, and a Markdown table beside it (.md).",
-        str,
+        _report_file,
         "PATH",
         env_suffix="REPORT",
         command="report",

@@ -13,6 +13,7 @@ from typing import Protocol
 from mock_server.conformance.operations import json_bytes
 from mock_server.conformance.transport import HttpTarget
 from mock_server.wire.exchange import HttpRequest
+from mock_server.wire.json_body import JSON_TYPE
 from mock_server.wire.paths import ControlPath
 
 __all__ = ["FAKE_PATIENCE_S", "ClockError", "Pacer", "VirtualPacer", "WallClockPacer"]
@@ -46,7 +47,7 @@ class VirtualPacer:
 
     def pause(self, seconds: float) -> None:
         body = json_bytes({"seconds": seconds})
-        headers = (("Content-Type", "application/json"),)
+        headers = (("Content-Type", JSON_TYPE),)
         exchange = self.target.send(
             HttpRequest("POST", ControlPath.CLOCK_ADVANCE, (), headers, body)
         )

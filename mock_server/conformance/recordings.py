@@ -1,8 +1,10 @@
 """Recorded HTTP exchanges with a target, kept under `fixtures/recordings/` to check offline.
 
 The contract suite writes them with `--record` (an `ExchangeRecorder` watches every exchange of
-the run); the offline tests validate every recorded answer against `schemas/` and say which
-recordings have grown old. Secrets never reach a file: headers are redacted when recorded.
+the run); the offline tests validate every recorded API answer against `schemas/` and say which
+recordings have grown old. Secrets never reach a file: headers are redacted when recorded, and a
+download (a video, from the API's host or a CDN) keeps neither its query (a signed URL's
+credential) nor its body.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ KEPT_RESPONSE_HEADERS = ("content-type", "content-length", "date", "x-request-id
 @dataclass(frozen=True)
 class RecordedExchange:
     """One exchange of a recording, when it happened, and how many bytes the answer had
-    (a video's bytes are not kept, only counted)."""
+    (a video's bytes are not kept, only counted); `download` marks a video download rather
+    than an API call, whose answer no schema of the API describes."""
 
     at: str
     exchange: Exchange
     response_bytes: int = 0
+    download: bool = False
 
     @property
     def request(self) -> HttpRequest:
@@ -67,6 +71,7 @@ class RecordedExchange:
         request, response = self.exchange.request, self.exchange.response
         return {
             "at": self.at,
+            **({"download": True} if self.download else {}),
             "request": {
                 "method": request.method,
                 "path": request.path,
@@ -94,7 +99,12 @@ class RecordedExchange:
         )
         body = b"" if response["body"] is None else _json(response["body"])
         answer = HttpResponse(response["status"], dict(response["headers"]), body)
-        return cls(data["at"], Exchange("", sent, answer), response.get("bytes", 0))
+        return cls(
+            data["at"],
+            Exchange("", sent, answer),
+            response.get("bytes", 0),
+            bool(data.get("download", False)),
+        )
 
 
 @dataclass(frozen=True)
@@ -161,7 +171,7 @@ def problems(recording: Recording) -> Iterator[str]:
         where = f"exchange {index} ({request.method} {request.path} -> {status})"
         if redact_headers(request.headers) != item.request_headers:
             yield f"{where}: a credential header is not redacted"
-        name = answer_schema(request.method, request.path, status)
+        name = None if item.download else answer_schema(request.method, request.path, status)
         if name is not None:
             for problem in schema_problems(name, item.response_body):
                 yield f"{where}: breaks {name}: {problem}"
@@ -171,24 +181,31 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def recorded(exchange: Exchange, at: dt.datetime | None = None) -> RecordedExchange:
-    """Turn an exchange into its recorded form: secrets redacted, JSON kept, videos measured."""
+def recorded(exchange: Exchange, api_base: str, at: dt.datetime | None = None) -> RecordedExchange:
+    """Turn an exchange into its recorded form: secrets redacted, JSON kept, videos measured.
+
+    A download is an exchange with a base URL other than the API's (a video on a CDN), or one
+    for the fake's own video path."""
     request, response = exchange.request, exchange.response
-    is_video = request.path.startswith(VIDEO_PREFIX)
+    is_download = request.path.startswith(VIDEO_PREFIX) or (
+        exchange.base_url.rstrip("/") != api_base.rstrip("/")
+    )
     shown = HttpRequest(
         request.method,
         request.path,
-        () if is_video else request.query,
+        () if is_download else request.query,
         tuple(redact_headers(request.headers).items()),
         request.body,
     )
     kept = {
         name: response.headers[name] for name in KEPT_RESPONSE_HEADERS if name in response.headers
     }
-    body = response.body if response.is_json and not is_video else b""
+    body = response.body if response.is_json and not is_download else b""
     answer = HttpResponse(response.status, kept, body)
     when = (at or now_utc()).isoformat()
-    return RecordedExchange(when, Exchange(exchange.base_url, shown, answer), len(response.body))
+    return RecordedExchange(
+        when, Exchange(exchange.base_url, shown, answer), len(response.body), download=is_download
+    )
 
 
 class ExchangeRecorder:
@@ -205,7 +222,7 @@ class ExchangeRecorder:
         if exchange.request.path.startswith(CONTROL_PREFIX + "/"):
             return
         with self._lock:
-            self.exchanges.append(recorded(exchange))
+            self.exchanges.append(recorded(exchange, self.base_url))
 
     def write(self, directory: Path) -> Path:
         """Write the recording as `<date>-<time>-<target>.json` and return its path."""

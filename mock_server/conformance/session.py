@@ -60,7 +60,6 @@ class Contract:
     new_pacer: Callable[[], Pacer]
     probes: ProbeLog
     paid_image: str | None
-    fake_clock: VirtualPacer | None = None
     restart: Callable[[], None] = field(default=lambda: None)
     progress: Progress = field(default_factory=Progress)
 
@@ -118,12 +117,22 @@ class Contract:
 
 
 class SuiteState:
-    """The run's options, budget and logs; starts the target lazily and writes the outputs."""
+    """The run's options, budget and logs; starts the target lazily and writes the outputs.
+
+    `preflighted` says the preflight was already run (by `vidu-mock contract`, before pytest
+    started), so starting a live target does not send it again.
+    """
 
     def __init__(
-        self, options: SuiteOptions, examples: ExampleSettings, progress: Progress | None = None
+        self,
+        options: SuiteOptions,
+        examples: ExampleSettings,
+        progress: Progress | None = None,
+        *,
+        preflighted: bool = False,
     ) -> None:
         self.options = options
+        self.preflighted = preflighted
         self.examples = examples
         self.progress = progress or Progress()
         self.budget = Budget(options.live_budget if self.live else None)
@@ -135,7 +144,7 @@ class SuiteState:
         self.recorder: ExchangeRecorder | None = None
         self.recording: Path | None = None
         self.base_url = options.base_url
-        self.deadline = time.monotonic() + options.live_time_limit
+        self._deadline: float | None = None
         self.created_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         self._contract: Contract | None = None
         self._resources = ExitStack()
@@ -147,6 +156,13 @@ class SuiteState:
     @property
     def live(self) -> bool:
         return self.options.live
+
+    def paid_deadline(self) -> float:
+        """When waiting for paid tasks must stop (monotonic seconds): the time limit counts from
+        the first wait, so the free phases and the preflight before it spend none of it."""
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.options.live_time_limit
+        return self._deadline
 
     def contract(self) -> Contract:
         """Start (once) and return the contract for the configured target."""
@@ -168,19 +184,19 @@ class SuiteState:
             new_pacer=lambda: VirtualPacer(target),
             probes=self.probes,
             paid_image=None,
-            fake_clock=VirtualPacer(target),
             restart=fake.restart,
             progress=self.progress,
         )
 
     def _live_contract(self) -> Contract:
         """The contract for a server at a base URL, once one cheap request showed it can be
-        tested (PreflightFailed otherwise)."""
+        tested (PreflightFailed otherwise) unless that request was already sent."""
         from mock_server.conformance import generation  # late: see the module docstring
 
         target = self._target(Timeouts(), trust_env=True)
         api = Api(target, Credentials(self.options.api_key), self.budget)
-        self.progress.say(f"preflight: {preflight(api)}")
+        if not self.preflighted:
+            self.progress.say(f"preflight: {preflight(api)}")
         image = self.options.live_image_url or png_data_uri()
         interval = self.options.live_poll_interval
         return Contract(
@@ -190,7 +206,7 @@ class SuiteState:
             valid_submissions=generation.valid_submissions().map(
                 lambda body: generation.priced(body, image)
             ),
-            new_pacer=lambda: WallClockPacer(self.deadline, interval_s=interval),
+            new_pacer=lambda: WallClockPacer(self.paid_deadline(), interval_s=interval),
             probes=self.probes,
             paid_image=image,
             progress=self.progress,
